@@ -1,0 +1,1 @@
+"""The demo city: site generator, clip renderer, stream servers, scenario."""

@@ -1,0 +1,1 @@
+"""Evidence packages: manifests, hashing, verification, custody log."""

@@ -1,0 +1,1 @@
+"""The hub service: ingest, rules, recorder supervision, scenario player."""

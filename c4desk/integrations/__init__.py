@@ -1,0 +1,1 @@
+"""The outside world's formats and protocols: parse and validate, no UI."""

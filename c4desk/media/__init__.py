@@ -1,0 +1,1 @@
+"""Video: player backends behind one interface, recorder, clips, stills."""

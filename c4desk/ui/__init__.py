@@ -1,0 +1,1 @@
+"""Qt widgets only. Talks to services and the event bridge, never to SQL."""
