@@ -1,0 +1,176 @@
+"""What each subcommand does. Kept apart from argument parsing so ``c4desk --help`` never loads Qt."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+import time
+
+from c4desk.cli import UserError, print_json
+from c4desk.config import Paths, Settings
+from c4desk.hub.services import Services
+from c4desk.store.db import sqlite_url
+
+log = logging.getLogger("c4desk")
+
+
+def database_url(args: argparse.Namespace, paths: Paths) -> str:
+    return str(args.db) if args.db else sqlite_url(paths.database)
+
+
+def open_services(args: argparse.Namespace, paths: Paths) -> Services:
+    services = Services.open(database_url(args, paths))
+    if services.backup is not None:
+        print(f"c4desk: database copied to {services.backup} before upgrading", file=sys.stderr)
+    return services
+
+
+def dispatch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    handlers = {
+        None: cmd_workstation, "demo": cmd_demo, "site": cmd_site_import, "cameras": cmd_cameras_list,
+        "db": cmd_db_upgrade, "alerts": cmd_alerts_list, "plates": cmd_plates_recent,
+    }
+    return handlers[args.command](args, paths, settings)
+
+
+def cmd_workstation(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.ui.app import run_workstation
+
+    services = open_services(args, paths)
+    try:
+        return run_workstation(services, settings, paths, user=getpass.getuser(), screenshot=args.screenshot,
+                               after_s=args.after)
+    finally:
+        services.close()
+
+
+def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.demo.run import DemoCity, DemoOptions
+
+    options = DemoOptions(rtsp_port=settings.demo.rtsp_port)
+    if args.clip_seconds:
+        options.clip_seconds = args.clip_seconds
+    if args.cameras:
+        options.camera_ids = tuple(c.strip() for c in args.cameras.split(",") if c.strip())
+    services = open_services(args, paths)
+    demo = DemoCity(services, paths, options)
+    try:
+        demo.start(progress=_print_progress)
+        print(f"c4desk: demo city running ({len(demo.placements())} cameras); Ctrl+C stops it", file=sys.stderr)
+        if args.no_window:
+            deadline = time.monotonic() + args.duration if args.duration else None
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+            return 0
+        from c4desk.ui.app import run_workstation
+
+        return run_workstation(services, settings, paths, user="analyst", banner="demo city",
+                               screenshot=args.screenshot, after_s=args.after,
+                               on_window=lambda w: _open_first_cameras(w, services))
+    finally:
+        demo.stop()
+        services.close()
+
+
+def _open_first_cameras(window: object, services: Services) -> None:
+    """The demo opens on moving video: the first four fixed cameras along the vehicle's route."""
+    from c4desk.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    for camera in [c for c in services.cameras.list() if c.kind.value == "fixed"][:4]:
+        window.open_camera(camera)
+
+
+def _print_progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() or done in (0, total):
+        print(f"\rc4desk: rendering demo clips {done}/{total}", end="\n" if done == total else "", file=sys.stderr,
+              flush=True)
+
+
+def cmd_site_import(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.integrations.site_files import read_site_file
+
+    try:
+        site = read_site_file(args.file)
+    except OSError as exc:
+        raise UserError(f"{args.file}: {exc.strerror or exc}") from exc
+    for error in site.errors:
+        print(f"{args.file}: {error}", file=sys.stderr)
+    if site.errors and not args.skip_bad:
+        print(f"c4desk: nothing imported: {len(site.errors)} error(s); fix them or use --skip-bad", file=sys.stderr)
+        return 2
+    services = open_services(args, paths)
+    try:
+        created, updated = services.cameras.upsert_many(site.cameras)
+    finally:
+        services.close()
+    bad_rows = len({e.line for e in site.errors})
+    summary = {"created": created, "updated": updated, "skipped_rows": bad_rows}
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"imported {created + updated} camera(s): {created} new, {updated} updated"
+              + (f", {bad_rows} bad row(s) skipped" if bad_rows else ""))
+    return 0
+
+
+def cmd_cameras_list(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    services = open_services(args, paths)
+    try:
+        cameras = services.cameras.list()
+    finally:
+        services.close()
+    if args.json:
+        print_json([c.as_dict() for c in cameras])
+    else:
+        for c in cameras:
+            print(f"{c.id:<10} {c.kind.value:<8} {c.lat:>10.6f} {c.lon:>11.6f}  {c.name}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.store.migrate import current_revision, upgrade
+
+    url = database_url(args, paths)
+    before = current_revision(url)
+    backup = upgrade(url)
+    after = current_revision(url)
+    if backup is not None:
+        print(f"backup: {backup}")
+    print(f"database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+    return 0
+
+
+def cmd_alerts_list(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    services = open_services(args, paths)
+    try:
+        alerts = services.alerts.recent(args.limit)
+    finally:
+        services.close()
+    rows = [{"id": a.id, "source": a.source, "type": a.type, "priority": a.priority, "status": a.status.value,
+             "detected_at": a.detected_at.isoformat(), "received_at": a.received_at.isoformat(), "lat": a.lat,
+             "lon": a.lon, "address": a.address, "rounds": a.rounds} for a in alerts]
+    if args.json:
+        print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['detected_at']}  P{r['priority']}  {r['type']:<18} {r['address']}  [{r['status']}]")
+    return 0
+
+
+def cmd_plates_recent(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    services = open_services(args, paths)
+    try:
+        reads = services.plate_reads.recent(args.limit)
+    finally:
+        services.close()
+    rows = [{"plate": r.plate_norm, "region": r.region, "read_at": r.read_at.isoformat(), "camera_id": r.camera_id,
+             "confidence": r.confidence, "direction": r.direction} for r in reads]
+    if args.json:
+        print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['read_at']}  {r['plate']:<10} {r['region']:<3} {r['camera_id']}")
+    return 0

@@ -1,0 +1,108 @@
+"""Settings declared once, and where a run keeps its files.
+
+Settings (what the user chooses) live in ``settings.json`` in the data directory; UI state (window
+geometry, dock layout) lives apart in ``ui-state.ini`` so that resetting one never loses the other.
+Secrets never live in either: they go through the keyring (see ``secrets.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, ValidationError
+
+APP_NAME = "c4desk"
+
+
+class VideoSettings(BaseModel):
+    backend: Literal["auto", "vlc", "av"] = Field("auto", description="Player backend; auto picks libvlc "
+                                                  "where it can open the URL's scheme and PyAV otherwise.")
+    network_caching_ms: int = Field(300, ge=50, le=10_000, description="Live buffering; 300 ms is steady, "
+                                    "below ~200 ms playback drifts.")
+
+
+class HubSettings(BaseModel):
+    listen: str = Field("127.0.0.1:8765", description="Ingest endpoint address; loopback unless configured.")
+
+
+class DemoSettings(BaseModel):
+    rtsp_port: int = Field(8554, ge=0, le=65535, description="Port of the demo's RTSP server (0 = any free).")
+
+
+class Settings(BaseModel):
+    """Every user-facing option, with its type, default and meaning in one place."""
+
+    schema_version: int = 1
+    video: VideoSettings = VideoSettings()
+    hub: HubSettings = HubSettings()
+    demo: DemoSettings = DemoSettings()
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where one run keeps its files. ``--data-dir`` makes a run fully isolated (tests always do)."""
+
+    data_dir: Path
+
+    @classmethod
+    def default(cls) -> Paths:
+        return cls(Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)))
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "c4desk.sqlite"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.data_dir / "settings.json"
+
+    @property
+    def ui_state_file(self) -> Path:
+        return self.data_dir / "ui-state.ini"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "c4desk.log"
+
+    def ensure(self) -> Paths:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def cache_dir() -> Path:
+    """Generated media (demo clips) shared by all data dirs of this user: rendering is slow, results are pure."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def load_settings(paths: Paths) -> Settings:
+    """Read settings.json; a missing file gives defaults, a broken one a clear error naming the field."""
+    if not paths.settings_file.exists():
+        return Settings()
+    try:
+        raw = json.loads(paths.settings_file.read_text(encoding="utf-8"))
+        return Settings.model_validate(raw)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{paths.settings_file}: line {exc.lineno}: {exc.msg}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"{paths.settings_file}: {where}: {first['msg']}") from exc
+
+
+def save_settings(paths: Paths, settings: Settings) -> None:
+    paths.ensure()
+    tmp = paths.settings_file.with_suffix(".tmp")
+    tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
+    tmp.replace(paths.settings_file)

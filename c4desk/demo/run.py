@@ -1,0 +1,110 @@
+"""Bringing the demo city up and down: clips, the RTSP server, the site, and the looping scenario.
+
+Order matters: the server starts first (so the cameras' URLs carry its real port), then the site is
+imported, then the scenario starts on the same epoch as the video, so an event at loop time t happens while
+the cameras show loop time t.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from c4desk.config import Paths, cache_dir
+from c4desk.demo import city, script
+from c4desk.demo.render import render_all
+from c4desk.demo.servers import RtspServer
+from c4desk.domain.alerts import GunshotReport
+from c4desk.domain.plates import LprRead
+from c4desk.hub.scenario import Occurrence, ScenarioPlayer
+from c4desk.hub.services import Services
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class DemoOptions:
+    clip_seconds: float = script.PERIOD_S
+    camera_ids: tuple[str, ...] = ()  # empty: all cameras
+    rtsp_port: int = 8554
+    clip_dir: Path = field(default_factory=lambda: cache_dir() / "demo-clips")
+
+
+class DemoCity:
+    """Owns the demo's running parts; ``stop()`` (also via ``with``) leaves no process behind."""
+
+    def __init__(self, services: Services, paths: Paths, options: DemoOptions | None = None) -> None:
+        self.services = services
+        self.paths = paths
+        self.options = options or DemoOptions()
+        self.server: RtspServer | None = None
+        self.scenario: ScenarioPlayer[script.ScenarioEvent] | None = None
+        self.epoch = 0.0
+
+    def placements(self) -> tuple[city.CameraPlacement, ...]:
+        wanted = set(self.options.camera_ids)
+        return tuple(p for p in city.PLACEMENTS if not wanted or p.id in wanted)
+
+    def render(self, progress: Progress | None = None) -> dict[str, Path]:
+        """Render (or reuse from the cache) every camera's clip. Slow on the first run only."""
+        return render_all(self.options.clip_dir, placements=self.placements(), seconds=self.options.clip_seconds,
+                          progress=progress)
+
+    def start(self, progress: Progress | None = None) -> None:
+        clips = self.render(progress)
+        # Whole seconds, so loop time on the burned-in clocks reads the same as the epoch arithmetic.
+        self.epoch = float(int(time.time()))
+        self.server = RtspServer(clips, port=self.options.rtsp_port, epoch=self.epoch,
+                                 period=self.options.clip_seconds)
+        self.server.start()
+        self._import_site()
+        self.scenario = ScenarioPlayer([(e.t, e) for e in script.events()], self._deliver, epoch=self.epoch,
+                                       period=script.PERIOD_S)
+        self.scenario.start()
+        log.info("demo city running: %d cameras on %s", len(clips), self.server.url(""))
+
+    def _import_site(self) -> None:
+        assert self.server is not None
+        base = self.server.url("").rstrip("/")
+        wanted = {p.id for p in self.placements()}
+        cameras = [c for c in city.demo_cameras(rtsp_base=base) if c.id in wanted]
+        self.services.cameras.upsert_many(cameras)
+        self.paths.ensure()
+        (self.paths.data_dir / "demo-streets.geojson").write_text(json.dumps(city.streets_geojson()))
+
+    def _deliver(self, occ: Occurrence[script.ScenarioEvent]) -> None:
+        """Store one scenario event the way the ingest side would (the hub endpoint comes with alerts work)."""
+        event, p = occ.item, occ.item.payload
+        if event.kind == "gunshot":
+            offset = float(p["detected_offset_s"])  # type: ignore[arg-type]
+            self.services.alerts.add_or_update_gunshot(GunshotReport(
+                id=f"DEMO-{occ.cycle:05d}-SST", type=str(p["type"]), detected_at=occ.at + timedelta(seconds=offset),
+                lat=float(p["lat"]), lon=float(p["lon"]), rounds=int(p["rounds"]),  # type: ignore[arg-type]
+                address=str(p["address"]), beat=str(p["beat"]), district=str(p["district"]), payload=dict(p),
+            ), received_at=occ.at)
+        elif event.kind == "lpr_read" and (not self.options.camera_ids or p["camera_id"] in self.options.camera_ids):
+            self.services.plate_reads.add(LprRead(
+                camera_id=str(p["camera_id"]), plate_raw=str(p["plate"]), read_at=occ.at, region=str(p["region"]),
+                confidence=float(p["confidence"]), direction=str(p["direction"]),  # type: ignore[arg-type]
+                car_id=str(p["car_id"]),
+            ))
+
+    def stop(self) -> None:
+        if self.scenario is not None:
+            self.scenario.stop()
+            self.scenario = None
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def __enter__(self) -> DemoCity:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

@@ -1,0 +1,87 @@
+"""Starting the Qt side: the application object, theme, Ctrl+C handling, the main window, screenshots."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from c4desk.config import Paths, Settings
+from c4desk.hub.services import Services
+from c4desk.media.backend import create_player
+from c4desk.media.player import VideoPlayer
+from c4desk.ui.main_window import MainWindow
+from c4desk.ui.theme import apply_dark_theme
+
+log = logging.getLogger(__name__)
+
+
+def application() -> QApplication:
+    """The process's QApplication, created once with the dark theme."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("c4desk")
+    app.setOrganizationName("c4desk")
+    apply_dark_theme(app)
+    return app
+
+
+def player_factory(settings: Settings) -> Callable[[str, tuple[int, int] | None], VideoPlayer]:
+    def make(url: str, target_size: tuple[int, int] | None) -> VideoPlayer:
+        return create_player(url, settings.video.backend, network_caching_ms=settings.video.network_caching_ms,
+                             target_size=target_size)
+    return make
+
+
+def build_main_window(services: Services, settings: Settings, paths: Paths, user: str,
+                      banner: str = "") -> MainWindow:
+    ui_state = QSettings(str(paths.ui_state_file), QSettings.Format.IniFormat)
+    return MainWindow(services, player_factory(settings), ui_state, user, banner)
+
+
+def save_screenshot(window: MainWindow, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        raise OSError(f"could not write screenshot {path}")
+
+
+def run_workstation(services: Services, settings: Settings, paths: Paths, *, user: str, banner: str = "",
+                    screenshot: Path | None = None, after_s: float = 0.0,
+                    on_window: Callable[[MainWindow], None] | None = None) -> int:
+    """Open the main window and run the event loop; with ``screenshot``, save a PNG after ``after_s`` and exit."""
+    app = application()
+    window = build_main_window(services, settings, paths, user, banner)
+    if on_window is not None:
+        on_window(window)
+    window.show()
+    # Ctrl+C in the terminal closes the window cleanly (Python only sees signals between Qt events).
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    signal.signal(signal.SIGTERM, lambda *_: window.close())
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(200)
+    status = {"code": 0}
+    if screenshot is not None:
+        def shoot() -> None:
+            try:
+                save_screenshot(window, screenshot)
+                log.info("screenshot saved to %s", screenshot)
+            except OSError as exc:
+                log.error("%s", exc)
+                status["code"] = 1
+            window.close()
+        QTimer.singleShot(int(after_s * 1000), shoot)
+    window.destroyed.connect(app.quit)
+    app.setQuitOnLastWindowClosed(True)
+    app.exec()
+    heartbeat.stop()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return status["code"]

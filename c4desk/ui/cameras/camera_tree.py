@@ -1,0 +1,88 @@
+"""The camera list, grouped by kind, with a filter box. Double-click or Enter opens a camera."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from c4desk.domain.camera import Camera, CameraKind
+
+GROUP_TITLES = {CameraKind.FIXED: "Fixed", CameraKind.PTZ: "PTZ", CameraKind.LPR: "LPR",
+                CameraKind.PRIVATE: "Private (registered)"}
+CAMERA_ROLE = Qt.ItemDataRole.UserRole
+
+
+class CameraTree(QWidget):
+    camera_activated = Signal(object)  # Camera
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Filter cameras (name, id, street)  Ctrl+F")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.tree = QTreeWidget(self)
+        self.tree.setHeaderLabels(["Camera", "ID"])
+        self.tree.setColumnWidth(0, 210)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(self.tree)
+        self.tree.itemActivated.connect(self._on_item_activated)
+        self.filter_edit.textChanged.connect(self._apply_filter)
+        self._cameras: list[Camera] = []
+
+    def set_cameras(self, cameras: list[Camera]) -> None:
+        self._cameras = list(cameras)
+        self.tree.clear()
+        for kind in CameraKind:
+            members = sorted((c for c in cameras if c.kind is kind), key=lambda c: c.name.lower())
+            if not members:
+                continue
+            group = QTreeWidgetItem(self.tree, [f"{GROUP_TITLES[kind]} ({len(members)})", ""])
+            group.setFlags(group.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+            for cam in members:
+                item = QTreeWidgetItem(group, [cam.name, cam.id])
+                item.setData(0, CAMERA_ROLE, cam)
+                item.setToolTip(0, _describe(cam))
+                if not cam.enabled:
+                    item.setDisabled(True)
+            group.setExpanded(True)
+        self._apply_filter(self.filter_edit.text())
+
+    def item_for(self, camera_id: str) -> QTreeWidgetItem | None:
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            for j in range(group.childCount()):
+                item = group.child(j)
+                if item.text(1) == camera_id:
+                    return item
+        return None
+
+    def _on_item_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        cam = item.data(0, CAMERA_ROLE)
+        if isinstance(cam, Camera) and cam.enabled:
+            self.camera_activated.emit(cam)
+
+    def _apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            shown = 0
+            for j in range(group.childCount()):
+                item = group.child(j)
+                cam = item.data(0, CAMERA_ROLE)
+                hay = f"{cam.name} {cam.id} {cam.serial}".lower() if isinstance(cam, Camera) else ""
+                hide = bool(needle) and needle not in hay
+                item.setHidden(hide)
+                shown += not hide
+            group.setHidden(shown == 0)
+
+
+def _describe(cam: Camera) -> str:
+    lines = [f"{cam.name}  [{cam.kind.value}]", f"{cam.lat:.5f}, {cam.lon:.5f}  heading {cam.heading_deg:.0f}°"
+             f"  FOV {cam.fov_deg:.0f}°  range {cam.range_m:.0f} m"]
+    if cam.owner or cam.contact:
+        lines.append(f"Owner: {cam.owner} {cam.contact}".strip())
+    return "\n".join(lines)

@@ -1,0 +1,216 @@
+"""The workstation's main window: live tiles in the centre, dockable panels around, health in the status bar.
+
+All of the window's signal wiring is in ``_connect_signals`` so the flow reads top to bottom.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from c4desk import __version__
+from c4desk.domain.camera import Camera
+from c4desk.domain.events import AlertChanged, AlertRaised, CamerasChanged, PlateRead
+from c4desk.hub.services import Services
+from c4desk.ui import theme
+from c4desk.ui.alerts.alert_table import AlertTable
+from c4desk.ui.background import run_in_background
+from c4desk.ui.cameras.camera_tree import CameraTree
+from c4desk.ui.event_bridge import EventBridge
+from c4desk.ui.lpr.read_table import PlateReadTable
+from c4desk.ui.wall.live_grid import LiveGrid
+from c4desk.ui.wall.video_view import PlayerFactory
+
+log = logging.getLogger(__name__)
+
+HEALTH_INTERVAL_MS = 1000
+DB_CHECK_EVERY = 10  # health ticks
+
+
+def _placeholder(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("placeholder")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    return label
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services, player_factory: PlayerFactory, ui_state: QSettings,
+                 user: str, banner: str = "") -> None:
+        super().__init__()
+        self.services = services
+        self._ui_state = ui_state
+        self._user = user
+        self.setWindowTitle(f"c4desk {__version__} - {user}" + (f" - {banner}" if banner else ""))
+        self.setObjectName("MainWindow")
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks)
+
+        self.grid = LiveGrid(player_factory, parent=self)
+        self.setCentralWidget(self.grid)
+        self.camera_tree = CameraTree()
+        self.alert_table = AlertTable()
+        self.read_table = PlateReadTable()
+        self.camera_dock = self._dock("cameras", "Cameras", self.camera_tree, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.map_dock = self._dock("map", "Map", _placeholder("Map: cameras, fields of view and alert pins "
+                                                               "(coming with the map work)"),
+                                   Qt.DockWidgetArea.RightDockWidgetArea)
+        self.alert_dock = self._dock("alerts", "Alerts", self.alert_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.lpr_dock = self._dock("lpr", "Plate reads", self.read_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.cases_dock = self._dock("cases", "Cases", _placeholder("Cases and clips (coming with the cases work)"),
+                                     Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.alert_dock, self.lpr_dock)
+        self.alert_dock.raise_()
+        self.cases_dock.hide()
+
+        self.db_label = QLabel()
+        self.stream_label = QLabel()
+        self.user_label = QLabel(f"user: {user}")
+        self.clock_label = QLabel()
+        for w in (self.db_label, self.stream_label, self.user_label):
+            self.statusBar().addPermanentWidget(w)
+        self.statusBar().addPermanentWidget(self.clock_label)
+        self._db_ok: bool | None = None
+        self._ticks = 0
+        self._health_timer = QTimer(self)
+        self._health_timer.setInterval(HEALTH_INTERVAL_MS)
+        self.bridge = EventBridge(services.bus.subscribe, (AlertRaised, AlertChanged, PlateRead, CamerasChanged),
+                                  self)
+        self._build_menus()
+        self._connect_signals()
+        self._restore_layout()
+        self.reload()
+        self._on_health_tick()
+        self._health_timer.start()
+
+    # -- construction ---------------------------------------------------------------------------------
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{name}")  # saveState() keys docks by object name
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for dock in (self.camera_dock, self.map_dock, self.alert_dock, self.lpr_dock, self.cases_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        self.find_action = QAction("Find camera", self, shortcut=QKeySequence.StandardKey.Find)
+        self.fullscreen_action = QAction("Full screen", self, shortcut=QKeySequence("F11"), checkable=True)
+        self.reset_layout_action = QAction("Reset layout", self)
+        for action in (self.find_action, self.fullscreen_action, self.reset_layout_action):
+            view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("About c4desk", self)
+        help_menu.addAction(self.about_action)
+
+    def _connect_signals(self) -> None:
+        self.camera_tree.camera_activated.connect(self.open_camera)
+        self.bridge.event_received.connect(self.on_bus_event)
+        self._health_timer.timeout.connect(self._on_health_tick)
+        self.quit_action.triggered.connect(self.close)
+        self.find_action.triggered.connect(self.on_find_camera)
+        self.fullscreen_action.toggled.connect(self.on_fullscreen_toggled)
+        self.reset_layout_action.triggered.connect(self.on_reset_layout)
+        self.about_action.triggered.connect(self.on_about)
+
+    # -- behaviour ------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load cameras, alerts and reads from the store off the GUI thread."""
+        services = self.services
+
+        def load() -> tuple[list[Camera], list[object], list[object]]:
+            return services.cameras.list(), services.alerts.recent(200), services.plate_reads.recent(200)
+
+        def show(result: tuple[list[Camera], list[object], list[object]]) -> None:
+            cameras, alerts, reads = result
+            self.camera_tree.set_cameras(cameras)
+            self.camera_dock.setWindowTitle(f"Cameras ({len(cameras)})")
+            self.alert_table.records.set_records(alerts)
+            self.read_table.records.set_records(reads)
+
+        run_in_background(load, show, lambda exc: self.statusBar().showMessage(f"Loading failed: {exc}", 10_000))
+
+    def open_camera(self, camera: Camera) -> None:
+        self.grid.open_camera(camera)
+        self.statusBar().showMessage(f"Opened {camera.name}", 3000)
+
+    def on_bus_event(self, event: object) -> None:
+        if isinstance(event, AlertRaised | AlertChanged):
+            self.alert_table.records.upsert(event.alert)
+        elif isinstance(event, PlateRead):
+            self.read_table.records.upsert(event.read)
+        elif isinstance(event, CamerasChanged):
+            self.reload()
+
+    def on_find_camera(self) -> None:
+        self.camera_dock.show()
+        self.camera_dock.raise_()
+        self.camera_tree.filter_edit.setFocus()
+        self.camera_tree.filter_edit.selectAll()
+
+    def on_fullscreen_toggled(self, on: bool) -> None:
+        self.showFullScreen() if on else self.showNormal()
+
+    def on_reset_layout(self) -> None:
+        for dock in (self.camera_dock, self.map_dock, self.alert_dock, self.lpr_dock):
+            dock.show()
+            dock.setFloating(False)
+        self.restoreState(self._default_state)
+
+    def on_about(self) -> None:
+        QMessageBox.about(self, "About c4desk", f"c4desk {__version__}\nOpen workstation for Real-Time Crime "
+                          "Centers.\nDatabase: " + self.services.describe_database())
+
+    def _on_health_tick(self) -> None:
+        self._ticks += 1
+        live, used = self.grid.health()
+        colour = theme.OK if live == used else theme.WARN
+        self.stream_label.setText(f"<span style='color:{colour}'>&#9679;</span> streams {live}/{used} live")
+        self.clock_label.setText(datetime.now(UTC).strftime("%H:%M:%S UTC"))
+        if self._db_ok is None or self._ticks % DB_CHECK_EVERY == 0:
+            run_in_background(self.services.check_database, self._show_db_health,
+                              lambda exc: self._show_db_health(False))
+
+    def _show_db_health(self, ok: object) -> None:
+        self._db_ok = bool(ok)
+        colour = theme.OK if ok else theme.BAD
+        state = "ok" if ok else "unreachable"
+        self.db_label.setText(f"<span style='color:{colour}'>&#9679;</span> db {self.services.describe_database()}"
+                              f" {state}")
+
+    # -- layout persistence ---------------------------------------------------------------------------
+    def _state_key(self, name: str) -> str:
+        return f"users/{self._user}/main/{name}"
+
+    def _restore_layout(self) -> None:
+        self._default_state = self.saveState()
+        geometry = self._ui_state.value(self._state_key("geometry"))
+        state = self._ui_state.value(self._state_key("state"))
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1600, 900)
+        if state is not None:
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        self._ui_state.setValue(self._state_key("geometry"), self.saveGeometry())
+        self._ui_state.setValue(self._state_key("state"), self.saveState())
+        self._ui_state.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self._health_timer.stop()
+        self.grid.close_players()
+        self.bridge.close()
+        super().closeEvent(event)

@@ -1,0 +1,84 @@
+"""The command line on an isolated data dir: import, list, upgrade, and clear errors for bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from c4desk.cli import main
+
+GOOD = (
+    "id,name,lat,lon,heading_deg,fov_deg,range_m,kind,serial,stream_main\n"
+    "c1,Main & Pearl,41.765,-72.673,90,60,150,fixed,S1,rtsp://127.0.0.1:8554/c1\n"
+    "c2,LPR Asylum,41.766,-72.672,270,30,40,lpr,S2,rtsp://127.0.0.1:8554/c2\n"
+)
+
+
+def run(data_dir: Path, *argv: str) -> int:
+    return main(["--data-dir", str(data_dir), *argv])
+
+
+def test_import_then_list_json(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site.csv"
+    site.write_text(GOOD)
+    assert run(data_dir, "site", "import", str(site), "--json") == 0
+    assert json.loads(capsys.readouterr().out) == {"created": 2, "updated": 0, "skipped_rows": 0}
+    assert run(data_dir, "cameras", "list", "--json") == 0
+    cams = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in cams] == ["c1", "c2"]
+    assert set(cams[0]) == {"id", "name", "lat", "lon", "heading_deg", "fov_deg", "range_m", "kind", "serial",
+                            "stream_main", "stream_sub", "ptz_protocol", "ptz_url", "credential_ref", "owner",
+                            "contact", "enabled"}
+    assert cams[1]["kind"] == "lpr"
+
+
+def test_reimport_updates_by_id(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site.csv"
+    site.write_text(GOOD)
+    run(data_dir, "site", "import", str(site))
+    site.write_text(GOOD.replace("Main & Pearl", "Main & Pearl (moved)"))
+    assert run(data_dir, "site", "import", str(site), "--json") == 0
+    out = capsys.readouterr().out
+    # Only the camera that changed counts as updated; the unchanged one is left alone.
+    assert json.loads(out[out.index("{"):]) == {"created": 0, "updated": 1, "skipped_rows": 0}
+    run(data_dir, "cameras", "list", "--json")
+    assert json.loads(capsys.readouterr().out)[0]["name"] == "Main & Pearl (moved)"
+
+
+def test_bad_file_imports_nothing_and_names_line_and_field(data_dir: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site.csv"
+    site.write_text(GOOD + "c3,Bad,95,-72.6,0,60,100,fixed,,\n")
+    assert run(data_dir, "site", "import", str(site)) == 2
+    err = capsys.readouterr().err
+    assert "line 4: lat: 95 is outside [-90, 90]" in err
+    assert "nothing imported" in err
+    run(data_dir, "cameras", "list", "--json")
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_skip_bad_imports_the_good_rows(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site.csv"
+    site.write_text(GOOD + "c3,Bad,95,-72.6,0,60,100,fixed,,\n")
+    assert run(data_dir, "site", "import", str(site), "--skip-bad", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == {"created": 2, "updated": 0, "skipped_rows": 1}
+
+
+def test_missing_file_is_a_clear_error(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "site", "import", str(tmp_path / "nope.csv")) == 2
+    assert "nope.csv" in capsys.readouterr().err
+
+
+def test_db_upgrade_reports_revision(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "db", "upgrade") == 0
+    assert "database at revision 0001 (was empty)" in capsys.readouterr().out
+    assert run(data_dir, "db", "upgrade") == 0
+    assert capsys.readouterr().out.strip() == "database at revision 0001"
+
+
+def test_broken_settings_file_is_reported(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (data_dir / "settings.json").write_text('{"video": {"backend": "gpu"}}')
+    assert run(data_dir, "cameras", "list") == 2
+    assert "video.backend" in capsys.readouterr().err
