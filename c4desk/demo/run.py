@@ -81,18 +81,21 @@ class DemoCity:
     def _deliver(self, occ: Occurrence[script.ScenarioEvent]) -> None:
         """Store one scenario event the way the ingest side would (the hub endpoint comes with alerts work)."""
         event, p = occ.item, occ.item.payload
+
+        def num(key: str) -> float:
+            return float(str(p[key]))
+
         if event.kind == "gunshot":
-            offset = float(p["detected_offset_s"])  # type: ignore[arg-type]
             self.services.alerts.add_or_update_gunshot(GunshotReport(
-                id=f"DEMO-{occ.cycle:05d}-SST", type=str(p["type"]), detected_at=occ.at + timedelta(seconds=offset),
-                lat=float(p["lat"]), lon=float(p["lon"]), rounds=int(p["rounds"]),  # type: ignore[arg-type]
-                address=str(p["address"]), beat=str(p["beat"]), district=str(p["district"]), payload=dict(p),
+                id=f"DEMO-{occ.cycle:05d}-SST", type=str(p["type"]),
+                detected_at=occ.at + timedelta(seconds=num("detected_offset_s")), lat=num("lat"), lon=num("lon"),
+                rounds=int(num("rounds")), address=str(p["address"]), beat=str(p["beat"]),
+                district=str(p["district"]), payload=dict(p),
             ), received_at=occ.at)
         elif event.kind == "lpr_read" and (not self.options.camera_ids or p["camera_id"] in self.options.camera_ids):
             self.services.plate_reads.add(LprRead(
                 camera_id=str(p["camera_id"]), plate_raw=str(p["plate"]), read_at=occ.at, region=str(p["region"]),
-                confidence=float(p["confidence"]), direction=str(p["direction"]),  # type: ignore[arg-type]
-                car_id=str(p["car_id"]),
+                confidence=num("confidence"), direction=str(p["direction"]), car_id=str(p["car_id"]),
             ))
 
     def stop(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from c4desk.demo.city import PLACEMENTS, CameraPlacement, Node, camera_position, offset_to_latlon
 from c4desk.domain.camera import CameraKind
@@ -64,7 +65,7 @@ def _route_points() -> list[tuple[float, float]]:
 
 
 _POINTS = _route_points()
-_SEG_LEN = [math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(_POINTS, _POINTS[1:], strict=False)]
+_SEG_LEN = [math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in pairwise(_POINTS)]
 ROUTE_LENGTH_M = sum(_SEG_LEN)
 ROUTE_END_S = ROUTE_START_S + ROUTE_LENGTH_M / SPEED_MPS
 
@@ -74,7 +75,7 @@ def vehicle_position(t: float) -> tuple[float, float] | None:
     if not ROUTE_START_S <= t <= ROUTE_END_S:
         return None
     d = (t - ROUTE_START_S) * SPEED_MPS
-    for (a, b), seg in zip(zip(_POINTS, _POINTS[1:], strict=False), _SEG_LEN, strict=False):
+    for (a, b), seg in zip(pairwise(_POINTS), _SEG_LEN, strict=True):
         if d <= seg:
             f = d / seg
             return a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])

@@ -113,6 +113,12 @@ def _check_url(value: str, name: str, schemes: frozenset[str], errors: list[Fiel
         errors.append(FieldError(name, f"bad port: {exc}"))
 
 
+def _normal_heading(deg: float) -> float:
+    # -1e-20 % 360 rounds to 360.0, which is not in [0, 360).
+    h = deg % 360.0
+    return 0.0 if h >= 360.0 else h
+
+
 def parse_camera(raw: dict[str, Any]) -> Camera:
     """Build a Camera from loosely typed input (CSV strings, JSON values).
 
@@ -177,7 +183,7 @@ def parse_camera(raw: dict[str, Any]) -> Camera:
     assert lat is not None and lon is not None and heading is not None and fov is not None and rng is not None
     extra = {k: str(v) for k, v in raw.items() if k not in CAMERA_FIELDS and v not in (None, "")}
     return Camera(
-        id=cam_id, name=text("name"), lat=lat, lon=lon, heading_deg=heading % 360.0, fov_deg=fov, range_m=rng,
+        id=cam_id, name=text("name"), lat=lat, lon=lon, heading_deg=_normal_heading(heading), fov_deg=fov, range_m=rng,
         kind=kind, serial=text("serial"), stream_main=text("stream_main"), stream_sub=text("stream_sub"),
         ptz_protocol=protocol, ptz_url=text("ptz_url"), credential_ref=text("credential_ref"),
         owner=text("owner"), contact=text("contact"), enabled=enabled, extra=extra,

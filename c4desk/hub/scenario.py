@@ -58,7 +58,7 @@ class ScenarioPlayer(Generic[T]):
 
     def _schedule(self, now: float) -> list[tuple[float, int, T]]:
         cycle = int((now - self._epoch) // self._period)
-        out = []
+        out: list[tuple[float, int, T]] = []
         for c in (cycle, cycle + 1):
             base = self._epoch + c * self._period
             out.extend((base + t, c, item) for t, item in self._items if base + t >= now)

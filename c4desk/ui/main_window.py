@@ -13,8 +13,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from c4desk import __version__
+from c4desk.domain.alerts import Alert
 from c4desk.domain.camera import Camera
 from c4desk.domain.events import AlertChanged, AlertRaised, CamerasChanged, PlateRead
+from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.ui import theme
 from c4desk.ui.alerts.alert_table import AlertTable
@@ -98,13 +100,13 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
         for dock in (self.camera_dock, self.map_dock, self.alert_dock, self.lpr_dock, self.cases_dock):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
-        self.find_action = QAction("Find camera", self, shortcut=QKeySequence.StandardKey.Find)
+        self.find_action = QAction("Find camera", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
         self.fullscreen_action = QAction("Full screen", self, shortcut=QKeySequence("F11"), checkable=True)
         self.reset_layout_action = QAction("Reset layout", self)
         for action in (self.find_action, self.fullscreen_action, self.reset_layout_action):
@@ -128,10 +130,10 @@ class MainWindow(QMainWindow):
         """Load cameras, alerts and reads from the store off the GUI thread."""
         services = self.services
 
-        def load() -> tuple[list[Camera], list[object], list[object]]:
+        def load() -> tuple[list[Camera], list[Alert], list[LprRead]]:
             return services.cameras.list(), services.alerts.recent(200), services.plate_reads.recent(200)
 
-        def show(result: tuple[list[Camera], list[object], list[object]]) -> None:
+        def show(result: tuple[list[Camera], list[Alert], list[LprRead]]) -> None:
             cameras, alerts, reads = result
             self.camera_tree.set_cameras(cameras)
             self.camera_dock.setWindowTitle(f"Cameras ({len(cameras)})")

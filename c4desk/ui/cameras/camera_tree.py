@@ -51,11 +51,17 @@ class CameraTree(QWidget):
             group.setExpanded(True)
         self._apply_filter(self.filter_edit.text())
 
+    def _groups(self) -> list[QTreeWidgetItem]:
+        root = self.tree.invisibleRootItem()
+        return [g for g in (root.child(i) for i in range(root.childCount())) if g is not None]
+
+    @staticmethod
+    def _members(group: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+        return [m for m in (group.child(j) for j in range(group.childCount())) if m is not None]
+
     def item_for(self, camera_id: str) -> QTreeWidgetItem | None:
-        for i in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(i)
-            for j in range(group.childCount()):
-                item = group.child(j)
+        for group in self._groups():
+            for item in self._members(group):
                 if item.text(1) == camera_id:
                     return item
         return None
@@ -67,11 +73,9 @@ class CameraTree(QWidget):
 
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
-        for i in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(i)
+        for group in self._groups():
             shown = 0
-            for j in range(group.childCount()):
-                item = group.child(j)
+            for item in self._members(group):
                 cam = item.data(0, CAMERA_ROLE)
                 hay = f"{cam.name} {cam.id} {cam.serial}".lower() if isinstance(cam, Camera) else ""
                 hide = bool(needle) and needle not in hay

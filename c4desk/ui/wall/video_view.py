@@ -148,7 +148,7 @@ class VideoView(QWidget):
         failed = state in (PlayerState.ERROR, PlayerState.ENDED, PlayerState.STOPPED)
         stalled = now - self._last_new_frame > STALL_AFTER_S
         if failed or stalled:
-            reason = self._player.error or ("no frames for %.0f s" % STALL_AFTER_S if stalled else str(state))
+            reason = self._player.error or (f"no frames for {STALL_AFTER_S:.0f} s" if stalled else str(state))
             self._stop_player()
             self._set_status("reconnecting" if self._frame is not None else "offline", reason)
             self._schedule_retry()

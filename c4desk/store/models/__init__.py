@@ -1,0 +1,19 @@
+"""The database schema as SQLAlchemy models. Row classes end in ``Row`` so they never shadow domain types.
+
+Changing anything here needs a new Alembic revision (tests compare the migrated schema with these models).
+"""
+
+from c4desk.store.models.alerts import AlertHistoryRow, AlertRow
+from c4desk.store.models.base import Base, UTCDateTime, utcnow
+from c4desk.store.models.cameras import CameraRow, RadarReadingRow
+from c4desk.store.models.cases import CaseRow, ClipRow, IntelNoteRow, VideoSearchTaskRow
+from c4desk.store.models.people import AuditEventRow, SavedViewRow, UserRow
+from c4desk.store.models.plates import HotlistEntryRow, HotlistRow, PlateReadRow
+
+metadata = Base.metadata
+
+__all__ = [
+    "AlertHistoryRow", "AlertRow", "AuditEventRow", "Base", "CameraRow", "CaseRow", "ClipRow",
+    "HotlistEntryRow", "HotlistRow", "IntelNoteRow", "PlateReadRow", "RadarReadingRow", "SavedViewRow",
+    "UTCDateTime", "UserRow", "VideoSearchTaskRow", "metadata", "utcnow",
+]
