@@ -6,17 +6,50 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from c4desk import __version__
-from c4desk.config import Paths, SettingsError, load_settings
+from c4desk.config import Paths, Settings, SettingsError, load_settings
 
 log = logging.getLogger("c4desk")
 EXIT_USAGE = 2
+Handler = Callable[[argparse.Namespace, Paths, Settings], int]
+
+
+class Subcommands:
+    """Where command modules register their subcommands; groups (``cameras``, ``ingest``) are shared."""
+
+    def __init__(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        self._sub = sub
+        self._groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+
+    def command(self, name: str, help: str, handler: Handler) -> argparse.ArgumentParser:
+        parser = self._sub.add_parser(name, help=help, description=help)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    def sub(self, group: str, name: str, help: str, handler: Handler,
+            group_help: str = "") -> argparse.ArgumentParser:
+        if group not in self._groups:
+            gp = self._sub.add_parser(group, help=group_help or f"{group} commands")
+            self._groups[group] = gp.add_subparsers(dest=f"{group}_command", required=True, metavar="COMMAND")
+        parser = self._groups[group].add_parser(name, help=help, description=help)
+        parser.set_defaults(handler=handler)
+        return parser
+
+
+def add_screenshot_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG of the main window and exit")
+    parser.add_argument("--after", type=float, default=3.0, metavar="SECONDS", help="wait before the screenshot")
+
+
+# Each module has ``register(Subcommands)``; handlers import Qt, media and the store lazily.
+COMMAND_MODULES = ("c4desk.cli.core",)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,41 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, help="keep all data in DIR (an isolated run)")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: SQLite in the data dir)")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    def add_screenshot(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG of the main window and exit")
-        sp.add_argument("--after", type=float, default=3.0, metavar="SECONDS", help="wait before the screenshot")
-
-    add_screenshot(p)
-    demo = sub.add_parser("demo", help="build (first run) and run the demo city, then open the workstation")
-    add_screenshot(demo)
-    demo.add_argument("--no-window", action="store_true", help="run the demo's servers and scenario headless")
-    demo.add_argument("--duration", type=float, default=None, metavar="SECONDS",
-                      help="with --no-window: stop after SECONDS (default: until Ctrl+C)")
-    demo.add_argument("--clip-seconds", type=float, default=None, help=argparse.SUPPRESS)
-    demo.add_argument("--cameras", default=None, help=argparse.SUPPRESS)  # tests: render only these ids
-
-    site = sub.add_parser("site", help="site administration").add_subparsers(dest="site_command", required=True)
-    imp = site.add_parser("import", help="import cameras from CSV or GeoJSON (updates by id)")
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--skip-bad", action="store_true", help="import the good rows of a file with bad rows")
-    imp.add_argument("--json", action="store_true")
-
-    cams = sub.add_parser("cameras", help="camera queries").add_subparsers(dest="cameras_command", required=True)
-    cams.add_parser("list", help="list cameras").add_argument("--json", action="store_true")
-
-    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="apply migrations (a SQLite file is copied aside first)")
-
-    alerts = sub.add_parser("alerts", help="alert queries").add_subparsers(dest="alerts_command", required=True)
-    al = alerts.add_parser("list", help="recent alerts, newest first")
-    al.add_argument("--limit", type=int, default=50)
-    al.add_argument("--json", action="store_true")
-    plates = sub.add_parser("plates", help="plate read queries").add_subparsers(dest="plates_command", required=True)
-    pr = plates.add_parser("recent", help="recent plate reads, newest first")
-    pr.add_argument("--limit", type=int, default=50)
-    pr.add_argument("--json", action="store_true")
+    add_screenshot_options(p)
+    subcommands = Subcommands(p.add_subparsers(dest="command", metavar="COMMAND"))
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subcommands)
     return p
 
 
@@ -76,10 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"c4desk: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from c4desk.cli import commands  # the subcommands import Qt and media lazily; --help stays fast
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        from c4desk.cli.core import cmd_workstation
 
+        handler = cmd_workstation
     try:
-        return commands.dispatch(args, paths, settings)
+        return int(handler(args, paths, settings))
     except UserError as exc:
         print(f"c4desk: {exc}", file=sys.stderr)
         return EXIT_USAGE

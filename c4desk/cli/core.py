@@ -7,8 +7,9 @@ import getpass
 import logging
 import sys
 import time
+from pathlib import Path
 
-from c4desk.cli import UserError, print_json
+from c4desk.cli import Subcommands, UserError, add_screenshot_options, print_json
 from c4desk.config import Paths, Settings
 from c4desk.hub.services import Services
 from c4desk.store.db import sqlite_url
@@ -27,12 +28,29 @@ def open_services(args: argparse.Namespace, paths: Paths) -> Services:
     return services
 
 
-def dispatch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
-    handlers = {
-        None: cmd_workstation, "demo": cmd_demo, "site": cmd_site_import, "cameras": cmd_cameras_list,
-        "db": cmd_db_upgrade, "alerts": cmd_alerts_list, "plates": cmd_plates_recent,
-    }
-    return handlers[args.command](args, paths, settings)
+def register(cli: Subcommands) -> None:
+    demo = cli.command("demo", "build (first run) and run the demo city, then open the workstation", cmd_demo)
+    add_screenshot_options(demo)
+    demo.add_argument("--no-window", action="store_true", help="run the demo's servers and scenario headless")
+    demo.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                      help="with --no-window: stop after SECONDS (default: until Ctrl+C)")
+    demo.add_argument("--clip-seconds", type=float, default=None, help=argparse.SUPPRESS)
+    demo.add_argument("--cameras", default=None, help=argparse.SUPPRESS)  # tests: render only these ids
+
+    imp = cli.sub("site", "import", "import cameras from CSV or GeoJSON (updates by id)", cmd_site_import,
+                  "site administration")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--skip-bad", action="store_true", help="import the good rows of a file with bad rows")
+    imp.add_argument("--json", action="store_true")
+    cli.sub("cameras", "list", "list cameras", cmd_cameras_list, "camera queries").add_argument(
+        "--json", action="store_true")
+    cli.sub("db", "upgrade", "apply migrations (a SQLite file is copied aside first)", cmd_db_upgrade,
+            "database maintenance")
+    for group, name, text, handler in (("alerts", "list", "recent alerts, newest first", cmd_alerts_list),
+                                       ("plates", "recent", "recent plate reads, newest first", cmd_plates_recent)):
+        parser = cli.sub(group, name, text, handler)
+        parser.add_argument("--limit", type=int, default=50)
+        parser.add_argument("--json", action="store_true")
 
 
 def cmd_workstation(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
