@@ -1,0 +1,15 @@
+"""Secrets never land in the DB: keyring first, else an owner-only file (the tests run with a null keyring)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from c4desk.credentials import hub_token
+
+
+def test_hub_token_is_stable_and_owner_only(data_dir: Path) -> None:
+    first = hub_token(data_dir)
+    assert len(first) >= 32 and hub_token(data_dir) == first
+    path = data_dir / "secrets" / "hub-token"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
