@@ -108,7 +108,7 @@ class IngestServer:
             server_version = "c4desk-hub"
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 log.debug("%s " + format, self.client_address[0], *args)
 
             def do_GET(self) -> None:
