@@ -37,6 +37,10 @@ def register(cli: Subcommands) -> None:
     demo.add_argument("--clip-seconds", type=float, default=None, help=argparse.SUPPRESS)
     demo.add_argument("--cameras", default=None, help=argparse.SUPPRESS)  # tests: render only these ids
 
+    hub = cli.command("hub", "run the hub headless: the ingest endpoint over this database", cmd_hub)
+    hub.add_argument("--listen", metavar="HOST:PORT", help="address to listen on (default: settings hub.listen)")
+    hub.add_argument("--duration", type=float, default=None, help=argparse.SUPPRESS)
+
     imp = cli.sub("site", "import", "import cameras from CSV or GeoJSON (updates by id)", cmd_site_import,
                   "site administration")
     imp.add_argument("file", type=Path)
@@ -90,6 +94,28 @@ def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     finally:
         demo.stop()
         services.close()
+
+
+def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.hub.runtime import Hub
+
+    services = open_services(args, paths)
+    try:
+        hub = Hub(services, settings, paths, listen=args.listen)
+    except ValueError as exc:
+        services.close()
+        raise UserError(str(exc)) from exc
+    hub.start()
+    print(f"c4desk hub listening on {hub.base_url} (bearer token from the keyring entry "
+          f"'c4desk/hub-token', or {paths.data_dir / 'secrets' / 'hub-token'}); Ctrl+C stops it", file=sys.stderr)
+    try:
+        deadline = time.monotonic() + args.duration if args.duration else None
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        hub.stop()
+        services.close()
+    return 0
 
 
 def _open_first_cameras(window: object, services: Services) -> None:
