@@ -8,6 +8,7 @@ Secrets never live in either: they go through the keyring (see ``secrets.py``).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -78,8 +79,12 @@ class Paths:
 
 
 def cache_dir() -> Path:
-    """Generated media (demo clips) shared by all data dirs of this user: rendering is slow, results are pure."""
-    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    """Generated media (demo clips) shared by all data dirs of this user: rendering is slow, results are pure.
+
+    ``C4DESK_CACHE_DIR`` overrides it (the tests point it at their own media cache).
+    """
+    override = os.environ.get("C4DESK_CACHE_DIR")
+    return Path(override) if override else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
 class SettingsError(ValueError):

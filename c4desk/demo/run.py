@@ -67,11 +67,12 @@ class DemoCity:
         self.scenario = ScenarioPlayer([(e.t, e) for e in script.events()], self._deliver, epoch=self.epoch,
                                        period=script.PERIOD_S)
         self.scenario.start()
-        log.info("demo city running: %d cameras on %s", len(clips), self.server.url(""))
+        log.info("demo city running: %d cameras on rtsp://%s:%s (server pid %s)", len(clips), self.server.bind,
+                 self.server.port, self.server.pid)
 
     def _import_site(self) -> None:
         assert self.server is not None
-        base = self.server.url("").rstrip("/")
+        base = f"rtsp://{self.server.bind}:{self.server.port}"
         wanted = {p.id for p in self.placements()}
         cameras = [c for c in city.demo_cameras(rtsp_base=base) if c.id in wanted]
         self.services.cameras.upsert_many(cameras)

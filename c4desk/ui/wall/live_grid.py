@@ -19,9 +19,11 @@ class LiveGrid(QWidget):
         for i in range(rows * cols):
             tile = VideoView(player_factory, self)
             layout.addWidget(tile, i // cols, i % cols)
-            tile.selected.connect(lambda t=tile: self.select(t))
+            tile.selected.connect(lambda t=tile: self._on_tile_clicked(t))
             self.tiles.append(tile)
         self._selected: VideoView | None = None
+        # The tile the analyst clicked last, until a camera is put into it: that is where the next one goes.
+        self._target: VideoView | None = None
         self._next_replace = 0
 
     @property
@@ -33,13 +35,18 @@ class LiveGrid(QWidget):
             t.set_selected(t is tile)
         self._selected = tile
 
+    def _on_tile_clicked(self, tile: VideoView) -> None:
+        self.select(tile)
+        self._target = tile
+
     def open_camera(self, camera: Camera) -> VideoView:
-        """Show ``camera`` in the selected tile, else the first empty one, else replace tiles in turn."""
+        """Show ``camera`` in the tile the analyst clicked, else the first empty one, else replace in turn."""
         already = next((t for t in self.tiles if t.camera is not None and t.camera.id == camera.id), None)
         if already is not None:
             self.select(already)
             return already
-        tile = self._selected or next((t for t in self.tiles if t.camera is None), None)
+        tile = self._target or next((t for t in self.tiles if t.camera is None), None)
+        self._target = None
         if tile is None:
             tile = self.tiles[self._next_replace % len(self.tiles)]
             self._next_replace += 1

@@ -192,6 +192,7 @@ class VideoView(QWidget):
         self._paint_overlay(p)
         if self._is_selected:
             p.setPen(QColor(theme.ACCENT))
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self.rect().adjusted(0, 0, -1, -1))
         p.end()
 

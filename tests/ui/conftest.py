@@ -1,0 +1,47 @@
+"""Fixtures for GUI tests: a real demo RTSP server with short rendered clips, and services on a temp DB."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from c4desk.demo import city, render
+from c4desk.demo.servers import RtspServer
+from c4desk.hub.services import Services
+from c4desk.store.db import sqlite_url
+
+GUI_CAMERAS = ("cam01", "cam02", "cam03", "lpr01")
+CLIP_SECONDS = 6.0
+
+
+@pytest.fixture(scope="session")
+def demo_clips(media_cache: Path) -> dict[str, Path]:
+    placements = [p for p in city.PLACEMENTS if p.id in GUI_CAMERAS]
+    return render.render_all(media_cache, placements=placements, seconds=CLIP_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_clips: dict[str, Path]) -> Iterator[RtspServer]:
+    server = RtspServer(demo_clips, port=0, epoch=float(int(time.time())), period=CLIP_SECONDS)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def services(data_dir: Path) -> Iterator[Services]:
+    s = Services.open(sqlite_url(data_dir / "c4desk.sqlite"))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def demo_site(services: Services, demo_server: RtspServer) -> list[str]:
+    """The GUI cameras imported with URLs on the running demo server."""
+    base = f"rtsp://{demo_server.bind}:{demo_server.port}"
+    cameras = [c for c in city.demo_cameras(rtsp_base=base) if c.id in GUI_CAMERAS]
+    services.cameras.upsert_many(cameras)
+    return [c.id for c in cameras]

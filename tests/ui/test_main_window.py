@@ -1,0 +1,118 @@
+"""The main window on a temporary data dir with the demo site, against the real demo RTSP server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from pytestqt.qtbot import QtBot
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtTest import QTest
+
+from c4desk.config import Paths, Settings
+from c4desk.demo import render
+from c4desk.hub.services import Services
+from c4desk.media.player import Frame
+from c4desk.ui.app import build_main_window
+from c4desk.ui.main_window import MainWindow
+
+
+def frame_rgb(frame: Frame) -> np.ndarray:
+    """BGRA bytes -> HxWx3 RGB array."""
+    raw = np.frombuffer(frame.data, np.uint8)[: frame.stride * frame.height]
+    bgra = raw.reshape(frame.height, frame.stride // 4, 4)[:, : frame.width]
+    return bgra[:, :, [2, 1, 0]]
+
+
+def open_window(qtbot: QtBot, services: Services, data_dir: Path) -> MainWindow:
+    window = build_main_window(services, Settings(), Paths(data_dir), user="tester")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.camera_tree.item_for("cam01") is not None, timeout=5000)
+    return window
+
+
+def double_click_camera(window: MainWindow, camera_id: str) -> None:
+    item = window.camera_tree.item_for(camera_id)
+    assert item is not None
+    tree = window.camera_tree.tree
+    tree.scrollToItem(item)
+    rect = tree.visualItemRect(item)
+    pos = QPoint(rect.x() + 20, rect.center().y())
+    # A real double-click is a press/release followed by the double-click event; views need the first press.
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+    QTest.mouseDClick(tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+
+
+def test_double_clicked_camera_shows_its_real_frames(qtbot: QtBot, services: Services, demo_site: list[str],
+                                                     data_dir: Path) -> None:
+    window = open_window(qtbot, services, data_dir)
+    tree_groups = [window.camera_tree.tree.topLevelItem(i).text(0)  # type: ignore[union-attr]
+                   for i in range(window.camera_tree.tree.topLevelItemCount())]
+    assert tree_groups == ["Fixed (3)", "LPR (1)"]
+
+    double_click_camera(window, "cam02")
+    tile = window.grid.tiles[0]
+    assert tile.camera is not None and tile.camera.id == "cam02"
+    qtbot.waitUntil(lambda: tile.status == "live" and tile.current_frame is not None
+                    and tile.current_frame.seq > 5, timeout=8000)
+    frame = tile.current_frame
+    assert frame is not None
+    rgb = frame_rgb(frame)
+    # The pixels are what the demo rendered for this camera: its identity band and a readable frame counter.
+    assert render.identify_camera(rgb) == "cam02"
+    assert render.decode_frame_marker(rgb, render.DEFAULT_SIZE) is not None
+    # And the widget really paints them: the band's colour is on screen inside the tile.
+    shot = tile.grab().toImage()
+    band_y = int(tile.height() / 2 - tile.width() * 9 / 16 / 2) + 4
+    colour = shot.pixelColor(tile.width() // 2, max(band_y, 22))
+    expected = render.camera_colour("cam02")
+    assert all(abs(a - b) <= 40 for a, b in zip((colour.red(), colour.green(), colour.blue()), expected,
+                                                 strict=True)), (colour.name(), expected)
+
+    # A second camera goes into the next empty tile, and the status bar counts both live.
+    double_click_camera(window, "cam01")
+    second = window.grid.tiles[1]
+    qtbot.waitUntil(lambda: second.status == "live" and second.current_frame is not None, timeout=8000)
+    second_frame = second.current_frame
+    assert second_frame is not None
+    assert render.identify_camera(frame_rgb(second_frame)) == "cam01"
+    qtbot.waitUntil(lambda: "streams 2/2 live" in window.stream_label.text(), timeout=3000)
+    window.close()
+
+
+def test_layout_is_remembered_per_user(qtbot: QtBot, services: Services, data_dir: Path) -> None:
+    window = open_window_empty(qtbot, services, data_dir)
+    window.resize(700, 500)  # within the offscreen screen (800x600), or restoreGeometry clamps it
+    window.lpr_dock.hide()
+    window.close()
+    again = open_window_empty(qtbot, services, data_dir)
+    assert (again.width(), again.height()) == (700, 500)
+    assert not again.lpr_dock.isVisible()
+    again.close()
+    state = QSettings(str(Paths(data_dir).ui_state_file), QSettings.Format.IniFormat)
+    assert state.value("users/tester/main/state") is not None
+
+
+def open_window_empty(qtbot: QtBot, services: Services, data_dir: Path) -> MainWindow:
+    window = build_main_window(services, Settings(), Paths(data_dir), user="tester")
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_unreachable_camera_says_why_and_keeps_the_rest_running(qtbot: QtBot, services: Services,
+                                                                 demo_site: list[str], data_dir: Path) -> None:
+    from c4desk.domain.camera import parse_camera
+
+    services.cameras.upsert_many([parse_camera({"id": "dead1", "name": "Dead camera", "lat": 41.76, "lon": -72.67,
+                                                "stream_main": "rtsp://127.0.0.1:9/nothing"})])
+    window = open_window(qtbot, services, data_dir)
+    qtbot.waitUntil(lambda: window.camera_tree.item_for("dead1") is not None, timeout=5000)
+    double_click_camera(window, "dead1")
+    double_click_camera(window, "cam03")
+    dead, good = window.grid.tiles[0], window.grid.tiles[1]
+    qtbot.waitUntil(lambda: dead.status in ("offline", "reconnecting") and dead.reason != "", timeout=8000)
+    assert "refused" in dead.reason.lower()
+    qtbot.waitUntil(lambda: good.status == "live", timeout=8000)
+    window.close()
