@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from pytestqt.qtbot import QtBot
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
 
 from c4desk.config import Paths, Settings
 from c4desk.demo import render
