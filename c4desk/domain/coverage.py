@@ -40,7 +40,7 @@ def covers_point(camera: Camera, lat: float, lon: float) -> bool:
     d = distance_m(camera.lat, camera.lon, lat, lon)
     if d > camera.range_m:
         return False
-    if d < 1e-6 or camera.fov_deg >= 360.0:
+    if d < 1e-3 or camera.fov_deg >= 360.0:  # within a millimetre the bearing is noise
         return True
     return angle_diff_deg(bearing_deg(camera.lat, camera.lon, lat, lon), camera.heading_deg) <= camera.fov_deg / 2.0
 
@@ -50,7 +50,8 @@ def cameras_in_circle(cameras: Iterable[Camera], lat: float, lon: float, radius_
     """Cameras standing inside the circle, and with ``include_fov`` those whose view reaches into it."""
     out = []
     for cam in cameras:
-        if distance_m(cam.lat, cam.lon, lat, lon) <= radius_m or (include_fov and _sector_meets_circle(cam, lat, lon, radius_m)):
+        inside = distance_m(cam.lat, cam.lon, lat, lon) <= radius_m
+        if inside or (include_fov and _sector_meets_circle(cam, lat, lon, radius_m)):
             out.append(cam)
     return out
 
