@@ -66,6 +66,11 @@ class Paths:
         return self.data_dir / "ui-state.ini"
 
     @property
+    def streets_file(self) -> Path:
+        """The site's street network as GeoJSON: the map's offline basemap."""
+        return self.data_dir / "streets.geojson"
+
+    @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
 

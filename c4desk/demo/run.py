@@ -77,7 +77,7 @@ class DemoCity:
         cameras = [c for c in city.demo_cameras(rtsp_base=base) if c.id in wanted]
         self.services.cameras.upsert_many(cameras)
         self.paths.ensure()
-        (self.paths.data_dir / "demo-streets.geojson").write_text(json.dumps(city.streets_geojson()))
+        self.paths.streets_file.write_text(json.dumps(city.streets_geojson()))
 
     def _deliver(self, occ: Occurrence[script.ScenarioEvent]) -> None:
         """Store one scenario event the way the ingest side would (the hub endpoint comes with alerts work)."""

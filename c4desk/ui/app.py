@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import sys
@@ -16,6 +17,7 @@ from c4desk.hub.services import Services
 from c4desk.media.backend import create_player
 from c4desk.media.player import VideoPlayer
 from c4desk.ui.main_window import MainWindow
+from c4desk.ui.map import register_map_scheme
 from c4desk.ui.theme import apply_dark_theme
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ def application() -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    register_map_scheme()  # custom URL schemes must be registered before the QApplication exists
     app = QApplication(sys.argv[:1])
     app.setApplicationName("c4desk")
     app.setOrganizationName("c4desk")
@@ -43,7 +46,20 @@ def player_factory(settings: Settings) -> Callable[[str, tuple[int, int] | None]
 def build_main_window(services: Services, settings: Settings, paths: Paths, user: str,
                       banner: str = "") -> MainWindow:
     ui_state = QSettings(str(paths.ui_state_file), QSettings.Format.IniFormat)
-    return MainWindow(services, player_factory(settings), ui_state, user, banner)
+    return MainWindow(services, player_factory(settings), ui_state, user, banner, streets_geojson=load_streets(paths))
+
+
+def load_streets(paths: Paths) -> dict[str, object] | None:
+    """The site's street GeoJSON (the map's offline basemap), if the site has one; a broken file is the map's
+    problem to report, so it is passed on as text-free ``None`` only when missing."""
+    if not paths.streets_file.exists():
+        return None
+    try:
+        data = json.loads(paths.streets_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("site streets %s unreadable: %s", paths.streets_file, exc)
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def save_screenshot(window: MainWindow, path: Path) -> None:

@@ -24,6 +24,7 @@ from c4desk.ui.background import run_in_background
 from c4desk.ui.cameras.camera_tree import CameraTree
 from c4desk.ui.event_bridge import EventBridge
 from c4desk.ui.lpr.read_table import PlateReadTable
+from c4desk.ui.map.map_view import MapView
 from c4desk.ui.wall.live_grid import LiveGrid
 from c4desk.ui.wall.video_view import PlayerFactory
 
@@ -43,7 +44,7 @@ def _placeholder(text: str) -> QLabel:
 
 class MainWindow(QMainWindow):
     def __init__(self, services: Services, player_factory: PlayerFactory, ui_state: QSettings,
-                 user: str, banner: str = "") -> None:
+                 user: str, banner: str = "", streets_geojson: dict[str, object] | None = None) -> None:
         super().__init__()
         self.services = services
         self._ui_state = ui_state
@@ -59,9 +60,9 @@ class MainWindow(QMainWindow):
         self.alert_table = AlertTable()
         self.read_table = PlateReadTable()
         self.camera_dock = self._dock("cameras", "Cameras", self.camera_tree, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.map_dock = self._dock("map", "Map", _placeholder("Map: cameras, fields of view and alert pins "
-                                                               "(coming with the map work)"),
-                                   Qt.DockWidgetArea.RightDockWidgetArea)
+        self.map_view = MapView(streets_geojson=streets_geojson)
+        self.map_view.setMinimumSize(320, 240)
+        self.map_dock = self._dock("map", "Map", self.map_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.alert_dock = self._dock("alerts", "Alerts", self.alert_table, Qt.DockWidgetArea.RightDockWidgetArea)
         self.lpr_dock = self._dock("lpr", "Plate reads", self.read_table, Qt.DockWidgetArea.RightDockWidgetArea)
         self.cases_dock = self._dock("cases", "Cases", _placeholder("Cases and clips (coming with the cases work)"),
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(w)
         self.statusBar().addPermanentWidget(self.clock_label)
         self._db_ok: bool | None = None
+        self._cameras: dict[str, Camera] = {}
         self._ticks = 0
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(HEALTH_INTERVAL_MS)
@@ -117,6 +119,13 @@ class MainWindow(QMainWindow):
 
     def _connect_signals(self) -> None:
         self.camera_tree.camera_activated.connect(self.open_camera)
+        self.map_view.camera_clicked.connect(self.on_map_camera_clicked)
+        self.map_view.alert_clicked.connect(self.alert_table.select_alert)
+        self.map_view.area_selected.connect(self.on_area_selected)
+        self.map_view.problems.connect(self.on_map_problems)
+        self.grid.camera_selected.connect(self.on_tile_camera_selected)
+        self.grid.camera_status.connect(self.map_view.set_camera_state)
+        self.alert_table.alert_selected.connect(self.map_view.select_alert)
         self.bridge.event_received.connect(self.on_bus_event)
         self._health_timer.timeout.connect(self._on_health_tick)
         self.quit_action.triggered.connect(self.close)
@@ -137,6 +146,14 @@ class MainWindow(QMainWindow):
             cameras, alerts, reads = result
             self.camera_tree.set_cameras(cameras)
             self.camera_dock.setWindowTitle(f"Cameras ({len(cameras)})")
+            first_load = not self._cameras
+            self._cameras = {c.id: c for c in cameras}
+            self.map_view.set_cameras(cameras)
+            if first_load:
+                # Again once the docks have their final sizes, so the whole site is in view.
+                self.map_view.fit_to_cameras()
+                QTimer.singleShot(600, self.map_view.fit_to_cameras)
+            self.map_view.set_alerts(alerts)
             self.alert_table.records.set_records(alerts)
             self.read_table.records.set_records(reads)
 
@@ -146,9 +163,36 @@ class MainWindow(QMainWindow):
         self.grid.open_camera(camera)
         self.statusBar().showMessage(f"Opened {camera.name}", 3000)
 
+    def on_map_camera_clicked(self, camera_id: str) -> None:
+        camera = self._cameras.get(camera_id)
+        if camera is not None:
+            self.open_camera(camera)
+
+    def on_tile_camera_selected(self, camera: Camera | None) -> None:
+        self.map_view.select_camera(camera.id if camera else None)
+
+    def on_area_selected(self, camera_ids: list[str]) -> None:
+        cameras = [self._cameras[i] for i in camera_ids if i in self._cameras and self._cameras[i].enabled]
+        if not cameras:
+            self.statusBar().showMessage("No camera sees that area", 5000)
+            return
+        self.grid.show_cameras(cameras)
+        shown = min(len(cameras), len(self.grid.tiles))
+        self.statusBar().showMessage(f"{len(cameras)} camera(s) see that area; showing {shown}", 5000)
+
+    def on_map_problems(self, problems: list[str]) -> None:
+        for problem in problems:
+            log.warning("map: %s", problem)
+        if problems:
+            self.statusBar().showMessage(f"Map: {problems[-1]}", 10_000)
+
     def on_bus_event(self, event: object) -> None:
-        if isinstance(event, AlertRaised | AlertChanged):
+        if isinstance(event, AlertRaised):
             self.alert_table.records.upsert(event.alert)
+            self.map_view.add_alert(event.alert)
+        elif isinstance(event, AlertChanged):
+            self.alert_table.records.upsert(event.alert)
+            self.map_view.update_alert(event.alert)
         elif isinstance(event, PlateRead):
             self.read_table.records.upsert(event.read)
         elif isinstance(event, CamerasChanged):
@@ -195,13 +239,16 @@ class MainWindow(QMainWindow):
         return f"users/{self._user}/main/{name}"
 
     def _restore_layout(self) -> None:
-        self._default_state = self.saveState()
         geometry = self._ui_state.value(self._state_key("geometry"))
         state = self._ui_state.value(self._state_key("state"))
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1600, 900)
+        # The default: the map gets a real share of the right column; the alerts sit under it.
+        self.resizeDocks([self.camera_dock, self.map_dock], [240, 560], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.map_dock, self.alert_dock], [520, 320], Qt.Orientation.Vertical)
+        self._default_state = self.saveState()
         if state is not None:
             self.restoreState(state)
 

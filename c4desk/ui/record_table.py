@@ -37,6 +37,9 @@ class RecordModel(QAbstractTableModel):
             return self._columns[section][0]
         return None
 
+    def row_of(self, key: object) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if self._key(r) == key), None)
+
     def record(self, row: int) -> Any:
         return self._rows[row]
 

@@ -12,6 +12,10 @@ from c4desk.demo import city, render
 from c4desk.demo.servers import RtspServer
 from c4desk.hub.services import Services
 from c4desk.store.db import sqlite_url
+from c4desk.ui.map import register_map_scheme
+
+# Custom URL schemes must be registered before pytest-qt creates the QApplication (collection comes first).
+register_map_scheme()
 
 GUI_CAMERAS = ("cam01", "cam02", "cam03", "lpr01")
 CLIP_SECONDS = 6.0

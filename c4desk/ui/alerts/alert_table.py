@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QItemSelection, Signal
 from PySide6.QtWidgets import QWidget
 
 from c4desk.domain.alerts import Alert
@@ -24,10 +25,24 @@ COLUMNS = (
 
 
 class AlertTable(RecordTable):
+    alert_selected = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(COLUMNS, key=lambda a: a.id, parent=parent)
+        self.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.setColumnWidth(0, 28)
         self.setColumnWidth(1, 80)
         self.setColumnWidth(2, 130)
         self.setColumnWidth(3, 55)
         self.setColumnWidth(4, 170)
+
+    def select_alert(self, alert_id: str) -> None:
+        row = self.records.row_of(alert_id)
+        if row is not None:
+            self.selectRow(row)
+            self.scrollTo(self.records.index(row, 0))
+
+    def _on_selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = {i.row() for i in selected.indexes()}
+        if len(rows) == 1:
+            self.alert_selected.emit(self.records.record(rows.pop()).id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from c4desk.domain.camera import Camera, CameraKind
 
@@ -22,7 +22,10 @@ class CameraTree(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["Camera", "ID"])
-        self.tree.setColumnWidth(0, 210)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         layout = QVBoxLayout(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from c4desk.domain.camera import Camera
@@ -9,6 +10,9 @@ from c4desk.ui.wall.video_view import PlayerFactory, VideoView
 
 
 class LiveGrid(QWidget):
+    camera_selected = Signal(object)  # Camera | None: the camera of the tile the analyst selected
+    camera_status = Signal(str, str)  # camera id, status (live, offline, ...)
+
     def __init__(self, player_factory: PlayerFactory, rows: int = 2, cols: int = 2,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -20,6 +24,7 @@ class LiveGrid(QWidget):
             tile = VideoView(player_factory, self)
             layout.addWidget(tile, i // cols, i % cols)
             tile.selected.connect(lambda t=tile: self._on_tile_clicked(t))
+            tile.status_changed.connect(lambda status, _reason, t=tile: self._on_tile_status(t, status))
             self.tiles.append(tile)
         self._selected: VideoView | None = None
         # The tile the analyst clicked last, until a camera is put into it: that is where the next one goes.
@@ -38,6 +43,18 @@ class LiveGrid(QWidget):
     def _on_tile_clicked(self, tile: VideoView) -> None:
         self.select(tile)
         self._target = tile
+        self.camera_selected.emit(tile.camera)
+
+    def _on_tile_status(self, tile: VideoView, status: str) -> None:
+        if tile.camera is not None:
+            self.camera_status.emit(tile.camera.id, status)
+
+    def show_cameras(self, cameras: list[Camera]) -> None:
+        """Replace what the grid shows with ``cameras`` (as many as there are tiles), in order."""
+        for i, tile in enumerate(self.tiles):
+            tile.set_camera(cameras[i] if i < len(cameras) else None)
+        self._target = None
+        self._next_replace = 0
 
     def open_camera(self, camera: Camera) -> VideoView:
         """Show ``camera`` in the tile the analyst clicked, else the first empty one, else replace in turn."""

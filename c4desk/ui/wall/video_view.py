@@ -31,6 +31,7 @@ class VideoView(QWidget):
 
     selected = Signal()
     activated = Signal()
+    status_changed = Signal(str, str)  # status, reason
 
     def __init__(self, player_factory: PlayerFactory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,6 +160,7 @@ class VideoView(QWidget):
             self._status, self._reason = status, reason
             self.setToolTip(self._tooltip())
             self.update()
+            self.status_changed.emit(status, reason)
 
     def _tooltip(self) -> str:
         if self._camera is None:
