@@ -1,12 +1,37 @@
-"""Alerts: the gunshot feed's insert-or-update, the queue's recent list, and each alert's history."""
+"""Alerts: the gunshot feed's insert-or-update, the analysts' workflow, the queue, and each alert's history.
+
+The workflow (who may do what, from which status)::
+
+    new ──acknowledge──► acknowledged ──start──► in_progress ──close(reason)──► closed
+     │  └──────────────────start─────────────────────▲                          │
+     └──────────────close(reason) (false alarm, fireworks) ... from any open ───┘
+    closed ──reopen(reason)──► acknowledged
+
+* ``start`` from ``new`` is allowed (starting on an alert acknowledges it); it assigns the alert to the actor
+  when nobody has it yet.
+* ``close`` needs a reason and works from any open status; ``reopen`` needs one too and goes back to
+  ``acknowledged`` (someone has seen it, so it must not look untouched).
+* ``assign`` (or unassign with ``None``) works on open alerts only; ``comment`` works on any, closed included.
+* A step that is not allowed raises ``AlertWorkflowError`` carrying the alert's current status, so a seat that
+  lost a race (two analysts acknowledging at once) can tell its user who was first. The check runs on the row
+  locked for the write (SQLite's write lock; ``SELECT ... FOR UPDATE`` on PostgreSQL).
+
+Every step is one ``alert_history`` row (``change`` maps names to ``[old, new]``; a comment is
+``{"comment": [null, text]}``, a close ``{"status": [..., "closed"], "close_reason": [null, reason]}``), made in
+the same transaction, and one ``AlertChanged`` published after commit. No schema change was needed.
+(The transition table is pure logic and belongs in ``domain/alerts.py``; it lives here until that file can move.)
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from c4desk.domain.alerts import (
     SOURCE_GUNSHOT,
@@ -17,6 +42,7 @@ from c4desk.domain.alerts import (
     alert_changes,
     gunshot_priority,
 )
+from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.events import AlertChanged, AlertRaised, Event
 from c4desk.store.bus import EventBus
 from c4desk.store.db import Database
@@ -30,6 +56,75 @@ def to_alert(row: AlertRow) -> Alert:
         address=row.address, beat=row.beat, district=row.district, rounds=row.rounds,
         assigned_to=row.assigned_to, payload=dict(row.payload or {}),
     )
+
+
+MAX_ACTOR = 64
+MAX_REASON = 500
+MAX_COMMENT = 4000
+_OPEN = frozenset({AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.IN_PROGRESS})
+# step -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[AlertStatus], AlertStatus]] = {
+    "acknowledge": (frozenset({AlertStatus.NEW}), AlertStatus.ACKNOWLEDGED),
+    "start": (frozenset({AlertStatus.NEW, AlertStatus.ACKNOWLEDGED}), AlertStatus.IN_PROGRESS),
+    "close": (_OPEN, AlertStatus.CLOSED),
+    "reopen": (frozenset({AlertStatus.CLOSED}), AlertStatus.ACKNOWLEDGED),
+}
+
+
+Change = dict[str, list[Any]]
+Step = Callable[[AlertRow, Alert], Change]
+
+
+class AlertNotFound(LookupError):
+    def __init__(self, alert_id: str) -> None:
+        self.alert_id = alert_id
+        super().__init__(f"no alert {alert_id!r}")
+
+
+class AlertWorkflowError(ValueError):
+    """A step the alert's current status does not allow (``status`` is that status, ``assigned_to`` its owner)."""
+
+    def __init__(self, alert: Alert, step: str, message: str) -> None:
+        self.alert = alert
+        self.step = step
+        self.status = alert.status
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class GunshotIngest:
+    """What storing one report did: ``changes`` is empty for a new alert and for an identical repeat."""
+
+    alert: Alert
+    created: bool
+    changes: dict[str, list[Any]]
+
+    @property
+    def result(self) -> str:
+        return "created" if self.created else ("updated" if self.changes else "unchanged")
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _check_text(value: str | None, name: str, cap: int, errors: list[FieldError]) -> str:
+    text = (value or "").strip()
+    if not text:
+        errors.append(FieldError(name, "required"))
+    elif len(text) > cap:
+        errors.append(FieldError(name, f"longer than {cap} characters"))
+    return text
+
+
+def _when(at: datetime | None) -> datetime:
+    when = at or utcnow()
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("naive datetime: give a time zone (UTC)")
+    return when.astimezone(UTC)
 
 
 def _sensor_values(report: GunshotReport) -> dict[str, Any]:
@@ -54,6 +149,13 @@ class AlertRepository:
         Returns (alert, created). A repeated identical report changes nothing and publishes nothing. Status
         and assignment are the analysts' and are never touched by the feed.
         """
+        outcome = self.ingest_gunshot(report, received_at=received_at, actor=actor)
+        return outcome.alert, outcome.created
+
+    def ingest_gunshot(
+        self, report: GunshotReport, *, received_at: datetime | None = None, actor: str = "feed",
+    ) -> GunshotIngest:
+        """``add_or_update_gunshot`` telling also what changed (the ingest route answers updated/unchanged)."""
         received = (received_at or utcnow()).astimezone(UTC)
         try:
             return self._add_or_update(report, received, actor)
@@ -61,33 +163,162 @@ class AlertRepository:
             # Two seats (or threads) inserted the same new id at once; the other won, so this is an update.
             return self._add_or_update(report, received, actor)
 
-    def _add_or_update(self, report: GunshotReport, received_at: datetime, actor: str) -> tuple[Alert, bool]:
+    def _add_or_update(self, report: GunshotReport, received_at: datetime, actor: str) -> GunshotIngest:
         event: Event | None = None
-        values = _sensor_values(report)
         with self._db.session(write=True) as session:
             row = session.get(AlertRow, report.id)
-            if row is None:
-                row = AlertRow(id=report.id, source=SOURCE_GUNSHOT, status=AlertStatus.NEW.value,
-                               received_at=received_at, **values)
-                session.add(row)
-                session.flush()
-                alert = to_alert(row)
+            row, created, changes = self._apply_report(session, row, report, received_at, actor)
+            alert = to_alert(row)
+            if created:
                 event = AlertRaised(alert=alert)
-                created = True
-            else:
-                old = to_alert(row)
-                for k, v in values.items():
-                    setattr(row, k, v)
-                session.flush()
-                alert = to_alert(row)
-                changes = alert_changes(old, alert)
-                if changes:
-                    session.add(AlertHistoryRow(alert_id=row.id, at=received_at, actor=actor, change=changes))
-                    event = AlertChanged(alert=alert, changes=changes, actor=actor)
-                created = False
+            elif changes:
+                event = AlertChanged(alert=alert, changes=changes, actor=actor)
         if self._bus is not None and event is not None:
             self._bus.publish(event)
-        return alert, created
+        return GunshotIngest(alert, created, changes)
+
+    @staticmethod
+    def _apply_report(session: Session, row: AlertRow | None, report: GunshotReport, received_at: datetime,
+                      actor: str, new_status: AlertStatus = AlertStatus.NEW,
+                      ) -> tuple[AlertRow, bool, Change]:
+        values = _sensor_values(report)
+        if row is None:
+            row = AlertRow(id=report.id, source=SOURCE_GUNSHOT, status=new_status.value, received_at=received_at,
+                           **values)
+            session.add(row)
+            session.flush()
+            return row, True, {}
+        old = to_alert(row)
+        for k, v in values.items():
+            setattr(row, k, v)
+        session.flush()
+        alert = to_alert(row)
+        changes = alert_changes(old, alert)
+        if changes:
+            session.add(AlertHistoryRow(alert_id=row.id, at=received_at, actor=actor, change=changes))
+        return row, False, changes
+
+    def import_gunshots(self, reports: Sequence[GunshotReport], *, actor: str = "import",
+                        received_at: datetime | None = None, closed_reason: str | None = None) -> ImportSummary:
+        """Store many reports in one transaction (all or nothing), e.g. a historic file.
+
+        Publishes no events: a year of old detections must not ring the live alarm on every seat.
+        With ``closed_reason`` new alerts are stored closed (history: ``status [null, closed]`` and the reason),
+        so history does not flood the open queue; alerts that already exist keep their status.
+        """
+        received = _when(received_at)
+        created = updated = unchanged = 0
+        with self._db.session(write=True) as session:
+            rows: dict[str, AlertRow] = {}
+            ids = sorted({r.id for r in reports})
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                rows.update((r.id, r) for r in session.scalars(select(AlertRow).where(AlertRow.id.in_(chunk))))
+            status = AlertStatus.CLOSED if closed_reason else AlertStatus.NEW
+            for report in reports:
+                row, was_created, changes = self._apply_report(session, rows.get(report.id), report, received,
+                                                               actor, status)
+                rows[report.id] = row
+                if was_created:
+                    created += 1
+                    if closed_reason:
+                        session.add(AlertHistoryRow(alert_id=report.id, at=received, actor=actor, change={
+                            "status": [None, AlertStatus.CLOSED.value], "close_reason": [None, closed_reason]}))
+                elif changes:
+                    updated += 1
+                else:
+                    unchanged += 1
+        return ImportSummary(created, updated, unchanged)
+
+    # --- the analysts' workflow ------------------------------------------------------------------------------
+
+    def acknowledge(self, alert_id: str, *, actor: str, at: datetime | None = None) -> Alert:
+        return self._transition(alert_id, "acknowledge", actor=actor, at=at)
+
+    def start(self, alert_id: str, *, actor: str, at: datetime | None = None) -> Alert:
+        """Mark the alert in progress (from new or acknowledged); an unassigned alert goes to ``actor``."""
+        return self._transition(alert_id, "start", actor=actor, at=at)
+
+    def close(self, alert_id: str, *, actor: str, reason: str, at: datetime | None = None) -> Alert:
+        return self._transition(alert_id, "close", actor=actor, at=at, reason=reason)
+
+    def reopen(self, alert_id: str, *, actor: str, reason: str, at: datetime | None = None) -> Alert:
+        return self._transition(alert_id, "reopen", actor=actor, at=at, reason=reason)
+
+    def assign(self, alert_id: str, to: str | None, *, actor: str, at: datetime | None = None) -> Alert:
+        """Give the alert to user ``to`` (``None`` takes it from whoever has it). Open alerts only.
+
+        Assigning it to whoever already has it records and publishes nothing.
+        """
+        errors: list[FieldError] = []
+        _check_text(actor, "actor", MAX_ACTOR, errors)
+        target = None if to is None else _check_text(to, "assigned_to", MAX_ACTOR, errors)
+        if errors:
+            raise ValidationError(errors)
+
+        def step(row: AlertRow, alert: Alert) -> dict[str, list[Any]]:
+            if alert.status is AlertStatus.CLOSED:
+                raise AlertWorkflowError(alert, "assign", f"alert {alert.id} is closed; reopen it to assign it")
+            if row.assigned_to == target:
+                return {}
+            change: dict[str, list[Any]] = {"assigned_to": [row.assigned_to, target]}
+            row.assigned_to = target
+            return change
+
+        return self._change(alert_id, actor, at, step)
+
+    def comment(self, alert_id: str, text: str, *, actor: str, at: datetime | None = None) -> Alert:
+        """Add a note to the alert's history (any status, closed included)."""
+        errors: list[FieldError] = []
+        _check_text(actor, "actor", MAX_ACTOR, errors)
+        body = _check_text(text, "comment", MAX_COMMENT, errors)
+        if errors:
+            raise ValidationError(errors)
+        return self._change(alert_id, actor, at, lambda _row, _alert: {"comment": [None, body]})
+
+    def _transition(self, alert_id: str, step_name: str, *, actor: str, at: datetime | None,
+                    reason: str | None = None) -> Alert:
+        errors: list[FieldError] = []
+        actor = _check_text(actor, "actor", MAX_ACTOR, errors)
+        if step_name in ("close", "reopen"):
+            reason = _check_text(reason, "reason", MAX_REASON, errors)
+        if errors:
+            raise ValidationError(errors)
+        sources, target = TRANSITIONS[step_name]
+
+        def step(row: AlertRow, alert: Alert) -> dict[str, list[Any]]:
+            if alert.status not in sources:
+                who = f" (assigned to {alert.assigned_to})" if alert.assigned_to else ""
+                allowed = " or ".join(sorted(s.value for s in sources))
+                raise AlertWorkflowError(alert, step_name, f"cannot {step_name} alert {alert.id}: it is "
+                                         f"{alert.status.value}{who}; {step_name} needs {allowed}")
+            change: dict[str, list[Any]] = {"status": [alert.status.value, target.value]}
+            row.status = target.value
+            if step_name == "start" and row.assigned_to is None:
+                change["assigned_to"] = [None, actor]
+                row.assigned_to = actor
+            if reason:
+                change[f"{step_name}_reason"] = [None, reason]
+            return change
+
+        return self._change(alert_id, actor, at, step)
+
+    def _change(self, alert_id: str, actor: str, at: datetime | None, step: Step) -> Alert:
+        """Lock the alert's row, apply ``step(row, alert) -> change``, record it and publish after commit."""
+        when = _when(at)
+        actor = actor.strip()
+        with self._db.session(write=True) as session:
+            row = session.get(AlertRow, alert_id, with_for_update=True)
+            if row is None:
+                raise AlertNotFound(alert_id)
+            change = step(row, to_alert(row))
+            if change:
+                session.add(AlertHistoryRow(alert_id=alert_id, at=when, actor=actor, change=change))
+                session.flush()
+            alert = to_alert(row)
+        if change and self._bus is not None:
+            self._bus.publish(AlertChanged(alert=alert, changes=change, actor=actor))
+        return alert
 
     def get(self, alert_id: str) -> Alert | None:
         with self._db.session() as session:
@@ -97,6 +328,16 @@ class AlertRepository:
     def recent(self, limit: int = 50) -> list[Alert]:
         """The latest alerts by time received, newest first."""
         query = select(AlertRow).order_by(AlertRow.received_at.desc(), AlertRow.id).limit(limit)
+        with self._db.session() as session:
+            return [to_alert(r) for r in session.scalars(query)]
+
+    def queue(self, limit: int = 100, *, include_closed: bool = True) -> list[Alert]:
+        """The alert queue: open alerts first, then by priority (1 first), then newest detection first."""
+        closed_last = case((AlertRow.status == AlertStatus.CLOSED.value, 1), else_=0)
+        query = select(AlertRow)
+        if not include_closed:
+            query = query.where(AlertRow.status != AlertStatus.CLOSED.value)
+        query = query.order_by(closed_last, AlertRow.priority, AlertRow.detected_at.desc(), AlertRow.id).limit(limit)
         with self._db.session() as session:
             return [to_alert(r) for r in session.scalars(query)]
 

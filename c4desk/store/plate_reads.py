@@ -1,16 +1,28 @@
-"""Licence-plate reads: store one as it arrives, list the latest."""
+"""Licence-plate reads: store one as it arrives (one row per car passage), load many at once, list the latest."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
 
 from c4desk.domain.events import PlateRead
+from c4desk.domain.plate_match import fold_plate
 from c4desk.domain.plates import LprRead
 from c4desk.store.bus import EventBus
 from c4desk.store.db import Database
 from c4desk.store.models import PlateReadRow
+
+# A reader reports one car several times (first sighting, better plate or direction, car gone): those reports
+# update one read when they share camera and car id within this window. Car ids restart with the reader, so
+# the window must stay short enough that a reused id is a different car.
+PASSAGE_WINDOW = timedelta(minutes=5)
+_BULK_CHUNK = 10_000
+_COLUMNS = ("camera_id", "plate_raw", "plate_norm", "plate_fold", "region", "read_at", "confidence",
+            "direction", "car_id", "plate_image_ref", "vehicle_image_ref")
 
 
 def to_read(row: PlateReadRow) -> LprRead:
@@ -21,6 +33,16 @@ def to_read(row: PlateReadRow) -> LprRead:
     )
 
 
+def row_values(read: LprRead) -> dict[str, Any]:
+    """The column values of a read (plate normalised and folded, time in UTC)."""
+    return {
+        "camera_id": read.camera_id, "plate_raw": read.plate_raw, "plate_norm": read.plate_norm,
+        "plate_fold": fold_plate(read.plate_norm), "region": read.region, "read_at": read.read_at.astimezone(UTC),
+        "confidence": read.confidence, "direction": read.direction, "car_id": read.car_id,
+        "plate_image_ref": read.plate_image_ref, "vehicle_image_ref": read.vehicle_image_ref,
+    }
+
+
 class PlateReadRepository:
     def __init__(self, db: Database, bus: EventBus | None = None) -> None:
         self._db = db
@@ -29,18 +51,88 @@ class PlateReadRepository:
     def add(self, read: LprRead) -> LprRead:
         """Store a read (its camera must exist), returns it with its id, publishes PlateRead after commit."""
         with self._db.session(write=True) as session:
-            row = PlateReadRow(
-                camera_id=read.camera_id, plate_raw=read.plate_raw, plate_norm=read.plate_norm,
-                region=read.region, read_at=read.read_at.astimezone(UTC), confidence=read.confidence,
-                direction=read.direction, car_id=read.car_id, plate_image_ref=read.plate_image_ref,
-                vehicle_image_ref=read.vehicle_image_ref,
-            )
+            row = PlateReadRow(**row_values(read))
             session.add(row)
             session.flush()
             stored = to_read(row)
-        if self._bus is not None:
-            self._bus.publish(PlateRead(read=stored))
+        self._publish(stored)
         return stored
+
+    def record_passage(self, read: LprRead, *, window: timedelta = PASSAGE_WINDOW) -> tuple[LprRead, bool]:
+        """Store a read, or update the read of the same passage (same camera and car id within ``window``).
+
+        An update takes the newer plate, confidence and images, fills in a direction or region that was
+        missing, and keeps the earliest time (when the car was first seen). Returns (read, created); publishes
+        PlateRead either way, so views and hotlist matching see the corrected plate.
+        """
+        if not read.car_id:
+            return self.add(read), True
+        values = row_values(read)
+        with self._db.session(write=True) as session:
+            self._lock_passage(session, read)
+            row = self._passage_row(session, read.camera_id, read.car_id, read.read_at, window)
+            created = row is None
+            if row is None:
+                row = PlateReadRow(**values)
+                session.add(row)
+            else:
+                _merge(row, values)
+            session.flush()
+            stored = to_read(row)
+        self._publish(stored)
+        return stored, created
+
+    def find_passage(self, camera_id: str, car_id: str, at: datetime, *,
+                     window: timedelta = PASSAGE_WINDOW) -> LprRead | None:
+        """The stored read of that car's passage at ``at``, if any."""
+        with self._db.session() as session:
+            row = self._passage_row(session, camera_id, car_id, at, window)
+            return None if row is None else to_read(row)
+
+    @staticmethod
+    def _passage_row(session: Session, camera_id: str, car_id: str, at: datetime,
+                     window: timedelta) -> PlateReadRow | None:
+        at = at.astimezone(UTC)
+        query = (select(PlateReadRow)
+                 .where(PlateReadRow.camera_id == camera_id, PlateReadRow.car_id == car_id,
+                        PlateReadRow.read_at >= at - window, PlateReadRow.read_at <= at + window)
+                 .order_by(PlateReadRow.read_at.desc(), PlateReadRow.id.desc()).limit(1))
+        return session.scalars(query).first()
+
+    def _lock_passage(self, session: Session, read: LprRead) -> None:
+        # Reports of one car can arrive on two hub threads at once; without this PostgreSQL (read committed)
+        # would let both insert. SQLite write sessions are serialised by BEGIN IMMEDIATE already.
+        if not self._db.is_sqlite:
+            key = f"c4desk-passage:{read.camera_id}:{read.car_id}"
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+
+    def bulk_add(self, reads: Iterable[LprRead]) -> int:
+        """Store many reads fast (COPY on PostgreSQL), in one transaction, publishing nothing. Returns the count.
+
+        For historical loads: no events, no passage merging, and so no hotlist alerts by themselves.
+        """
+        count = 0
+        with self._db.session(write=True) as session:
+            if self._db.is_sqlite:
+                batch: list[dict[str, Any]] = []
+                for read in reads:
+                    batch.append(row_values(read))
+                    if len(batch) >= _BULK_CHUNK:
+                        count += _insert_many(session, batch)
+                        batch = []
+                count += _insert_many(session, batch)
+            else:
+                count = _copy(session, reads)
+        return count
+
+    def get(self, read_id: int) -> LprRead | None:
+        with self._db.session() as session:
+            row = session.get(PlateReadRow, read_id)
+            return None if row is None else to_read(row)
+
+    def count(self) -> int:
+        with self._db.session() as session:
+            return session.scalar(select(func.count()).select_from(PlateReadRow)) or 0
 
     def recent(self, limit: int = 100) -> list[LprRead]:
         """The latest reads by read time, newest first."""
@@ -48,3 +140,36 @@ class PlateReadRepository:
         query = select(PlateReadRow).order_by(*newest).limit(limit)
         with self._db.session() as session:
             return [to_read(r) for r in session.scalars(query)]
+
+    def _publish(self, read: LprRead) -> None:
+        if self._bus is not None:
+            self._bus.publish(PlateRead(read=read))
+
+
+def _merge(row: PlateReadRow, values: dict[str, Any]) -> None:
+    for name in ("plate_raw", "plate_norm", "plate_fold"):
+        setattr(row, name, values[name])
+    if values["confidence"] is not None:
+        row.confidence = values["confidence"]
+    for name in ("region", "direction", "plate_image_ref", "vehicle_image_ref"):
+        if values[name]:
+            setattr(row, name, values[name])
+    row.read_at = min(row.read_at, values["read_at"])
+
+
+def _insert_many(session: Session, batch: list[dict[str, Any]]) -> int:
+    if batch:
+        session.execute(insert(PlateReadRow), batch)
+    return len(batch)
+
+
+def _copy(session: Session, reads: Iterable[LprRead]) -> int:
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    count = 0
+    with raw.cursor() as cur, cur.copy(f"COPY plate_reads ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        for read in reads:
+            values = row_values(read)
+            copy.write_row([values[c] for c in _COLUMNS])
+            count += 1
+    return count

@@ -83,11 +83,11 @@ def test_double_clicked_camera_shows_its_real_frames(qtbot: QtBot, services: Ser
 
 def test_layout_is_remembered_per_user(qtbot: QtBot, services: Services, data_dir: Path) -> None:
     window = open_window_empty(qtbot, services, data_dir)
-    window.resize(700, 500)  # within the offscreen screen (800x600), or restoreGeometry clamps it
+    window.resize(770, 540)  # within the offscreen screen (800x600), or restoreGeometry clamps it
     window.lpr_dock.hide()
     window.close()
     again = open_window_empty(qtbot, services, data_dir)
-    assert (again.width(), again.height()) == (700, 500)
+    assert (again.width(), again.height()) == (770, 540)
     assert not again.lpr_dock.isVisible()
     again.close()
     state = QSettings(str(Paths(data_dir).ui_state_file), QSettings.Format.IniFormat)

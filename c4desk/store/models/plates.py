@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from c4desk.store.models.base import Base, BigId, utcnow
+
+
+def _trigram_index(name: str, column: str) -> Index:
+    """Wildcard and partial plate search: a pg_trgm GIN index on PostgreSQL.
+
+    SQLite has no trigram index (its search scans the narrow plate btrees instead, which is fast at the sizes
+    one seat holds), so there the index is partial on an always-false condition: it exists under the same name,
+    which keeps the migrated schema identical to these models on both engines, and costs nothing.
+    """
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
+                 sqlite_where=text("0"))
 
 
 class PlateReadRow(Base):
@@ -17,6 +28,10 @@ class PlateReadRow(Base):
         # "Where has this plate been": plate then time. "What did this camera read": camera then time.
         Index("ix_plate_reads_plate_at", "plate_norm", "read_at"),
         Index("ix_plate_reads_camera_at", "camera_id", "read_at"),
+        # "Possibly this plate" (OCR-confusable characters folded, see domain.plate_match): folded plate then time.
+        Index("ix_plate_reads_fold_at", "plate_fold", "read_at"),
+        _trigram_index("ix_plate_reads_plate_trgm", "plate_norm"),
+        _trigram_index("ix_plate_reads_fold_trgm", "plate_fold"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -24,6 +39,7 @@ class PlateReadRow(Base):
     camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
     plate_raw: Mapped[str] = mapped_column(String(32))
     plate_norm: Mapped[str] = mapped_column(String(32))
+    plate_fold: Mapped[str] = mapped_column(String(32), default="", server_default="")
     region: Mapped[str] = mapped_column(String(16), default="")
     read_at: Mapped[datetime] = mapped_column(index=True)
     confidence: Mapped[float | None] = mapped_column(Float)
@@ -64,3 +80,6 @@ class HotlistEntryRow(Base):
     # The file's other columns (NCIC VMA, VCO, ...), kept as annotations.
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Expired entries stay listed (the audit trail names them) but stop matching.
+    expires_at: Mapped[datetime | None] = mapped_column()
+    entered_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
