@@ -1,0 +1,354 @@
+#!/usr/bin/python3
+"""A real RTSP server for the demo city and the tests: gst-rtsp-server looping pre-rendered H.264 clips.
+
+Run with Debian's /usr/bin/python3, which has gi (PyGObject) and GStreamer; the project's virtualenv does not.
+That is why this file imports nothing but the standard library and gi: it is a standalone script, started and
+stopped by ``c4desk.demo.servers.RtspServer``.
+
+    /usr/bin/python3 gst_rtsp_server.py --port 0 [--http-port 0] --config cfg.json
+    cfg.json: {"epoch": 1751600000.0, "period": 120.0, "mounts": {"cam01": "/abs/cam01.mp4", ...}}
+
+Serves rtsp://bind:port/<mount> and, with ``--http-port``, http://bind:httpport/<mount>.ts (MPEG-TS for libvlc,
+whose Debian build has no RTSP client). Prints exactly one line once it listens: ``READY <port>``, or
+``READY <port> http=<httpport>`` with HTTP on. Exits 0 on SIGTERM or SIGINT.
+
+Why it is built this way (DESIGN.md, "Real components in tests and the demo"):
+
+- Stream copy, no encoding: ``filesrc ! qtdemux ! h264parse ! rtph264pay``, one shared media per mount, so a
+  camera costs about 1% of a core however many clients watch it.
+- Gapless looping with continuous timestamps: when a media is prepared it gets one flushing SEGMENT seek; at the
+  end of the clip the demuxer sends SEGMENT_DONE instead of EOS, a probe drops that event and schedules (on the
+  GLib main loop, never inside the probe) a non-flushing SEGMENT seek back to 0. Running time, and with it the
+  RTP timestamps, carries on across the seam. A flushing seek per loop would restart the RTP clock instead.
+  qtdemux starts each new segment one frame early (at the last frame's timestamp); a pad offset of one frame per
+  loop corrects that, else every loop would be a frame short and the cameras would drift off the wall clock.
+- Phase lock to the wall clock: the first seek targets ``(now - epoch) % period``, not 0, so every camera shows
+  the same loop time at the same moment whenever its media was started. It snaps to the next keyframe and delays
+  the stream by the difference, so the stream opens on a keyframe with no burst of equal timestamps.
+- Client seeks are refused: RTSP clients (FFmpeg, live555) send PLAY with ``Range: npt=0-``; honoured, that would
+  rewind the shared media for every viewer and break the phase. The payloader answers SEEKING, DURATION and
+  SEGMENT queries with "unknown", so gst-rtsp-server finds the media unseekable and advertises no end time.
+- No orphans: the server polls its parent pid and exits when it changes (the parent died). PR_SET_PDEATHSIG is
+  not used because it fires when the parent *thread* that forked exits, which kills a server started from a
+  short-lived worker thread of a process that is still alive.
+- HTTP MPEG-TS reuses the same looping on a plain pipeline per mount, ``... ! mpegtsmux ! multifdsink``, built
+  on the first request and torn down after the last client leaves; a small threaded HTTP server sends the
+  response headers and hands a duplicate of the socket to multifdsink.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+PARENT_POLL_MS = 500
+
+
+def log(msg: str) -> None:
+    print(f"gst_rtsp_server[{os.getpid()}]: {msg}", file=sys.stderr, flush=True)
+
+
+class Looper:
+    """Gapless, phase-locked looping of one ``qtdemux ! h264parse`` chain (shared by the RTSP and HTTP paths).
+
+    Seeks go straight to the demuxer's source pad: a seek sent to an RTSP media's pipeline while it is only
+    prepared reaches no sink that forwards it, and would be silently lost.
+    """
+
+    def __init__(self, parse_sink: Gst.Pad, mount: str, epoch: float, period: float) -> None:
+        self.parse_sink = parse_sink
+        self.mount = mount
+        self.epoch = epoch
+        self.period = period
+        self.offset_ns = 0
+        parse_sink.add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, self._on_downstream_event)
+
+    def _seek(self, flags: Gst.SeekFlags, position_s: float) -> bool:
+        pad = self.parse_sink.get_peer()
+        event = Gst.Event.new_seek(1.0, Gst.Format.TIME, flags | Gst.SeekFlags.SEGMENT, Gst.SeekType.SET,
+                                   int(position_s * Gst.SECOND), Gst.SeekType.NONE, -1)
+        return pad is not None and pad.send_event(event)
+
+    def start(self) -> None:
+        """Start the loop in phase with the wall clock: one flushing SEGMENT seek, to a keyframe.
+
+        Seeking accurately to the phase position itself would send the frames between the keyframe before it and
+        the position all stamped with running time 0 (a burst of identical timestamps). Instead the seek snaps to
+        the next keyframe and the parser's input is delayed by the difference, so that keyframe goes out exactly
+        when the wall clock reaches it. If no keyframe follows, the loop starts again at 0, after the rest of the
+        period. The demuxer's output is blocked meanwhile so the delay is in place before any data moves on.
+        """
+        demux = self.parse_sink.get_peer()
+        if demux is None:
+            log(f"{self.mount}: demuxer not linked")
+            return
+        ok, duration = demux.query_duration(Gst.Format.TIME)
+        span = duration / Gst.SECOND if ok and duration > 0 else self.period
+        phase = (time.time() - self.epoch) % self.period % span
+        block = demux.add_probe(Gst.PadProbeType.BLOCK_DOWNSTREAM, lambda *_: Gst.PadProbeReturn.OK)
+        try:
+            keyframe = self._seek_keyframe(demux, phase, Gst.SeekFlags.SNAP_AFTER)
+            # qtdemux leaves the position unsnapped when no keyframe follows; unless the phase is exactly on a
+            # keyframe (snapping backwards lands on it too), wrap around to the next loop's start.
+            unsnapped = keyframe is not None and keyframe <= phase + 1e-6
+            if unsnapped and self._seek_keyframe(demux, phase, Gst.SeekFlags.SNAP_BEFORE) != keyframe:
+                keyframe = span if self._seek(Gst.SeekFlags.FLUSH, 0.0) else None
+            if keyframe is None:
+                log(f"{self.mount}: initial seek to {phase:.3f}s failed")
+                return
+            self.offset_ns = int((keyframe - phase) * Gst.SECOND)
+            self.parse_sink.set_offset(self.offset_ns)
+        finally:
+            demux.remove_probe(block)
+
+    def _seek_keyframe(self, demux: Gst.Pad, position_s: float, snap: Gst.SeekFlags) -> float | None:
+        """Flushing seek to the keyframe on the ``snap`` side of a position; returns where the segment starts."""
+        if not self._seek(Gst.SeekFlags.FLUSH | Gst.SeekFlags.KEY_UNIT | snap, position_s):
+            return None
+        query = Gst.Query.new_segment(Gst.Format.TIME)
+        if not demux.query(query):
+            return None
+        _rate, _fmt, start, _stop = query.parse_segment()
+        return float(start / Gst.SECOND)
+
+    def _on_downstream_event(self, pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+        event = info.get_event()
+        if event is not None and event.type == Gst.EventType.SEGMENT_DONE:
+            GLib.idle_add(self._loop)
+            return Gst.PadProbeReturn.DROP
+        return Gst.PadProbeReturn.OK
+
+    def _frame_ns(self) -> int:
+        caps = self.parse_sink.get_current_caps()
+        ok, num, den = caps.get_structure(0).get_fraction("framerate") if caps else (False, 0, 1)
+        return int(Gst.SECOND * den / num) if ok and num > 0 else 0
+
+    def _loop(self) -> bool:
+        # qtdemux starts the next segment's running time at the last frame's timestamp, not at its end, so the
+        # first frame of a loop would share a timestamp with the last one and every loop would be one frame
+        # short of the period (66 ms per loop at 15 fps: the cameras would drift off the wall clock). Shifting
+        # the parser's input by one frame per loop restores continuous, exact timing.
+        self.offset_ns += self._frame_ns()
+        self.parse_sink.set_offset(self.offset_ns)
+        if not self._seek(Gst.SeekFlags.NONE, 0.0):
+            log(f"{self.mount}: loop seek failed")
+        return False
+
+
+# Queries answered "unknown" at the RTSP payloader so the media looks endless and unseekable to the server and
+# its clients (SDP range "npt=0-", PLAY ranges ignored); the Looper's own seeks and queries bypass the payloader.
+HIDDEN_QUERIES = (Gst.QueryType.SEEKING, Gst.QueryType.DURATION, Gst.QueryType.SEGMENT)
+
+
+def _hide_query(pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+    # HANDLED without filling in the query leaves its defaults: not seekable, duration and segment unknown.
+    # (Python's reference makes the query read-only, so it could not be filled in anyway.)
+    query = info.get_query()
+    if query is not None and query.type in HIDDEN_QUERIES:
+        return Gst.PadProbeReturn.HANDLED
+    return Gst.PadProbeReturn.OK
+
+
+def looping_factory(mount: str, path: str, epoch: float, period: float) -> GstRtspServer.RTSPMediaFactory:
+    """One shared media per mount; each new media gets a ``Looper``, started when the media is prepared."""
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(
+        f'( filesrc location="{_quote(path)}" ! qtdemux ! h264parse name=parse'
+        " ! rtph264pay name=pay0 pt=96 config-interval=-1 )"
+    )
+    factory.set_shared(True)
+    alive: dict[int, Looper] = {}  # keeps each media's Looper (and its probes' callbacks) referenced
+
+    def on_configure(_factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia) -> None:
+        element = media.get_element()
+        looper = Looper(element.get_by_name("parse").get_static_pad("sink"), mount, epoch, period)
+        element.get_by_name("pay0").get_static_pad("src").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, _hide_query)
+        key = id(media)
+        alive[key] = looper
+        media.connect("prepared", lambda *_: looper.start())
+        media.connect("unprepared", lambda *_: alive.pop(key, None))
+
+    factory.connect("media-configure", on_configure)
+    return factory
+
+
+def _quote(path: str) -> str:
+    return path.replace("\\", "\\\\").replace('"', '\\"')
+
+
+class TsMount:
+    """HTTP MPEG-TS for one mount (libvlc on Debian cannot open rtsp://): one pipeline shared by its clients,
+    built when the first client arrives and torn down when the last leaves, looped like the RTSP media."""
+
+    def __init__(self, mount: str, path: str, epoch: float, period: float) -> None:
+        self.mount, self.path, self.epoch, self.period = mount, path, epoch, period
+        self.pipeline: Gst.Pipeline | None = None
+        self.sink: Gst.Element | None = None
+        self.clients = 0
+
+    def _build(self) -> None:
+        self.pipeline = Gst.parse_launch(
+            f'filesrc location="{_quote(self.path)}" ! qtdemux ! h264parse name=parse config-interval=-1'
+            " ! mpegtsmux alignment=7 ! multifdsink name=sink sync=true buffers-max=3000 recover-policy=keyframe"
+        )
+        self.sink = self.pipeline.get_by_name("sink")
+        self.sink.connect("client-fd-removed", self._on_removed)
+        looper = Looper(self.pipeline.get_by_name("parse").get_static_pad("sink"), self.mount, self.epoch,
+                        self.period)
+        self.pipeline.set_state(Gst.State.PAUSED)
+        self.pipeline.get_state(5 * Gst.SECOND)
+        looper.start()
+        self.pipeline.get_state(5 * Gst.SECOND)
+        self.pipeline.set_state(Gst.State.PLAYING)
+
+    def add_client(self, fd: int) -> bool:
+        """Main loop: hand a connected socket (HTTP headers already sent) to the pipeline's multifdsink."""
+        if self.pipeline is None:
+            self._build()
+        self.clients += 1
+        assert self.sink is not None
+        self.sink.emit("add", fd)
+        return False
+
+    def _on_removed(self, sink: Gst.Element, fd: int) -> None:
+        # Streaming thread: the sink no longer uses the fd and leaves closing it to us.
+        os.close(fd)
+        GLib.idle_add(self._client_gone)
+
+    def _client_gone(self) -> bool:
+        self.clients -= 1
+        if self.clients <= 0 and self.pipeline is not None:
+            self.pipeline.set_state(Gst.State.NULL)
+            self.pipeline = self.sink = None
+            self.clients = 0
+        return False
+
+
+class _TsRequestHandler(socketserver.StreamRequestHandler):
+    """``GET /<mount>.ts``: answer the headers, then give a duplicate of the socket to the mount's pipeline."""
+
+    server: _TsHttpServer
+
+    def handle(self) -> None:
+        self.request.settimeout(5)
+        try:
+            request = self.rfile.readline(2048).decode("latin-1").split()
+            while self.rfile.readline(2048).strip():
+                pass
+        except OSError:
+            return
+        mount = self.server.mounts.get(request[1].lstrip("/").removesuffix(".ts")) if len(request) > 1 else None
+        if len(request) < 2 or request[0] not in ("GET", "HEAD") or mount is None:
+            self.wfile.write(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: video/mp2t\r\nCache-Control: no-cache\r\n"
+                         b"Connection: close\r\n\r\n")
+        self.wfile.flush()
+        if request[0] == "GET":
+            self.request.settimeout(None)
+            fd = os.dup(self.request.fileno())
+            with self.server.lock:
+                self.server.handed_off.add(self.request)
+            GLib.idle_add(mount.add_client, fd)
+
+
+class _TsHttpServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], mounts: dict[str, TsMount]) -> None:
+        self.mounts = mounts
+        self.lock = threading.Lock()
+        self.handed_off: set[socket.socket] = set()
+        super().__init__(address, _TsRequestHandler)
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        # The default shuts the connection down for writing, which would also cut off the pipeline's duplicate
+        # of the socket; a handed-off connection is only closed here.
+        with self.lock:
+            handed = request in self.handed_off
+            self.handed_off.discard(request)
+        if handed:
+            self.close_request(request)
+        else:
+            super().shutdown_request(request)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--port", type=int, default=0, help="TCP port for RTSP; 0 picks a free one")
+    ap.add_argument("--bind", default="127.0.0.1", help="address to listen on")
+    ap.add_argument("--config", required=True, help="JSON file: epoch, period, mounts {name: mp4 path}")
+    ap.add_argument("--http-port", type=int, default=-1,
+                    help="also serve http://bind:PORT/<mount>.ts (MPEG-TS); 0 picks a free port, -1 (default) off")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    with open(args.config, encoding="utf-8") as fh:
+        config = json.load(fh)
+    epoch = float(config.get("epoch", time.time()))
+    period = float(config["period"])
+    mounts: dict[str, str] = config["mounts"]
+    for name, path in mounts.items():
+        if not os.path.isfile(path):
+            log(f"mount {name}: no such file {path}")
+            return 2
+
+    Gst.init(None)
+    parent = os.getppid()
+    loop = GLib.MainLoop()
+    server = GstRtspServer.RTSPServer()
+    server.set_address(args.bind)
+    server.set_service(str(args.port))
+    table = server.get_mount_points()
+    for name, path in mounts.items():
+        table.add_factory(f"/{name}", looping_factory(name, path, epoch, period))
+    if server.attach(None) == 0:
+        log(f"cannot listen on {args.bind}:{args.port}")
+        return 1
+    http: _TsHttpServer | None = None
+    if args.http_port >= 0:
+        ts_mounts = {name: TsMount(name, path, epoch, period) for name, path in mounts.items()}
+        http = _TsHttpServer((args.bind, args.http_port), ts_mounts)
+        threading.Thread(target=http.serve_forever, name="http-ts", daemon=True).start()
+
+    def quit_loop(*_: object) -> bool:
+        loop.quit()
+        return False
+
+    def check_parent() -> bool:
+        if os.getppid() != parent:
+            log("parent process died; exiting")
+            loop.quit()
+            return False
+        return True
+
+    GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGTERM, quit_loop)
+    GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGINT, quit_loop)
+    GLib.timeout_add(PARENT_POLL_MS, check_parent)
+    ready = f"READY {server.get_bound_port()}"
+    print(ready if http is None else f"{ready} http={http.server_address[1]}", flush=True)
+    loop.run()
+    if http is not None:
+        http.shutdown()
+        http.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""The demo's real stream servers, run as child processes the app and the tests can start and always stop.
+
+``RtspServer`` runs ``gst_rtsp_server.py`` (gst-rtsp-server looping pre-rendered clips) under Debian's system
+Python, because gi is not installable into the virtualenv. The child gets its own process group so that
+``stop()`` reaches everything it spawned, and it exits by itself if this process dies (it polls its parent).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+from types import TracebackType
+
+from c4desk.demo import script
+
+SERVER_SCRIPT = Path(__file__).with_name("gst_rtsp_server.py")
+GST_APT_PACKAGES = (
+    "python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad "
+    "gstreamer1.0-plugins-ugly"
+)
+_GI_CHECK = "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0')"
+
+
+class ServerError(RuntimeError):
+    """A demo server could not be found, started or reached."""
+
+
+@cache
+def system_python() -> str:
+    """A Python interpreter that has gi with GStreamer's RTSP server bindings (normally /usr/bin/python3).
+
+    ``C4DESK_SYSTEM_PYTHON`` overrides the search. Raises ``ServerError`` naming the apt packages to install.
+    """
+    candidates = [os.environ.get("C4DESK_SYSTEM_PYTHON", ""), "/usr/bin/python3", shutil.which("python3") or ""]
+    tried = []
+    for exe in dict.fromkeys(c for c in candidates if c):
+        if not os.access(exe, os.X_OK) or Path(exe).parent == Path(sys.executable).parent:
+            continue
+        tried.append(exe)
+        try:
+            ok = subprocess.run([exe, "-c", _GI_CHECK], capture_output=True, timeout=20).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if ok:
+            return exe
+    raise ServerError(
+        f"no Python with GStreamer RTSP bindings (tried {', '.join(tried) or 'nothing'}); "
+        f"install them with: apt-get install {GST_APT_PACKAGES}"
+    )
+
+
+def _tail(path: Path, limit: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-limit:].strip()
+    except OSError:
+        return ""
+
+
+class RtspServer:
+    """gst-rtsp-server serving ``clips`` ({mount: mp4}) at rtsp://bind:port/<mount>, looped in phase.
+
+    Every mount is looped gaplessly and phase-locked to ``epoch`` (default: now): at wall time T each camera shows
+    loop time ``(T - epoch) % period``. With ``http_port`` (0 = any free port) the same process also serves
+    http://bind:http_port/<mount>.ts as MPEG-TS, for libvlc where it has no RTSP client (Debian).
+    Use as a context manager or call ``start()`` and ``stop()``.
+    """
+
+    def __init__(self, clips: dict[str, Path], *, port: int = 0, bind: str = "127.0.0.1",
+                 epoch: float | None = None, period: float = script.PERIOD_S, http_port: int | None = None) -> None:
+        if not clips:
+            raise ValueError("RtspServer needs at least one clip")
+        self.clips = {name: Path(path).resolve() for name, path in clips.items()}
+        self.bind = bind
+        self.requested_port = port
+        self.epoch = time.time() if epoch is None else epoch
+        self.period = period
+        self.requested_http_port = http_port
+        self.port: int | None = None
+        self.http_port: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def url(self, camera_id: str) -> str:
+        if self.port is None:
+            raise ServerError("RtspServer is not started")
+        if camera_id not in self.clips:
+            raise KeyError(camera_id)
+        host = "127.0.0.1" if self.bind in ("0.0.0.0", "") else self.bind
+        return f"rtsp://{host}:{self.port}/{camera_id}"
+
+    def http_url(self, camera_id: str) -> str:
+        if self.http_port is None:
+            raise ServerError("RtspServer is not serving HTTP (start it with http_port=0 or a port)")
+        host = self.url(camera_id).split("/")[2].rsplit(":", 1)[0]
+        return f"http://{host}:{self.http_port}/{camera_id}.ts"
+
+    def start(self, timeout: float = 10.0) -> RtspServer:
+        """Launch the server and wait for its READY line; raises ``ServerError`` with its stderr if it fails."""
+        if self.running:
+            return self
+        python = system_python()
+        self._workdir = tempfile.TemporaryDirectory(prefix="c4desk-rtsp-")
+        work = Path(self._workdir.name)
+        config = work / "config.json"
+        config.write_text(json.dumps({
+            "epoch": self.epoch, "period": self.period, "mounts": {k: str(v) for k, v in self.clips.items()},
+        }))
+        stderr_path = work / "stderr.log"
+        with open(stderr_path, "wb") as stderr:
+            self._proc = subprocess.Popen(
+                [python, str(SERVER_SCRIPT), "--port", str(self.requested_port), "--bind", self.bind,
+                 "--config", str(config),
+                 *(["--http-port", str(self.requested_http_port)] if self.requested_http_port is not None else [])],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, process_group=0,
+            )
+        atexit.register(self.stop)
+        try:
+            line = self._read_ready(timeout)
+        except ServerError as exc:
+            tail = _tail(stderr_path)
+            self.stop()
+            raise ServerError(f"{exc}; server stderr:\n{tail}") from None
+        fields = line.split()
+        self.port = int(fields[1])
+        http = [f.removeprefix("http=") for f in fields[2:] if f.startswith("http=")]
+        self.http_port = int(http[0]) if http else None
+        return self
+
+    def _read_ready(self, timeout: float) -> str:
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        buf = b""
+        while b"\n" not in buf:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ServerError(f"RTSP server did not report READY within {timeout:g} s")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 256)
+            if not chunk:
+                code = self._proc.wait(timeout=5)
+                raise ServerError(f"RTSP server exited with code {code} before it was ready")
+            buf += chunk
+        line = buf.split(b"\n", 1)[0].decode(errors="replace").strip()
+        if not line.startswith("READY "):
+            raise ServerError(f"RTSP server said {line!r} instead of READY")
+        return line
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM the server's process group, SIGKILL it after ``timeout``; safe to call more than once."""
+        atexit.unregister(self.stop)
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+        self.port = self.http_port = None
+
+    def __enter__(self) -> RtspServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
