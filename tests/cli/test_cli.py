@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from c4desk.cli import main
+from c4desk.store.migrate import head_revision
 
 GOOD = (
     "id,name,lat,lon,heading_deg,fov_deg,range_m,kind,serial,stream_main\n"
@@ -72,10 +73,11 @@ def test_missing_file_is_a_clear_error(data_dir: Path, tmp_path: Path, capsys: p
 
 
 def test_db_upgrade_reports_revision(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    head = head_revision()
     assert run(data_dir, "db", "upgrade") == 0
-    assert "database at revision 0001 (was empty)" in capsys.readouterr().out
+    assert f"database at revision {head} (was empty)" in capsys.readouterr().out
     assert run(data_dir, "db", "upgrade") == 0
-    assert capsys.readouterr().out.strip() == "database at revision 0001"
+    assert capsys.readouterr().out.strip() == f"database at revision {head}"
 
 
 def test_broken_settings_file_is_reported(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
