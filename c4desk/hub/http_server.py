@@ -107,6 +107,9 @@ class IngestServer:
         class Handler(BaseHTTPRequestHandler):
             server_version = "c4desk-hub"
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as two writes; with Nagle on, the body waits ~40 ms for the client's
+            # delayed ACK on every response.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("%s " + format, self.client_address[0], *args)

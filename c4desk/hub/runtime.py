@@ -11,6 +11,7 @@ from http import HTTPStatus
 
 from c4desk.config import Paths, Settings
 from c4desk.credentials import hub_token
+from c4desk.hub.gunshot_routes import gunshot_route_factory
 from c4desk.hub.http_server import IngestServer, Request, Response, Route, bind_address
 from c4desk.hub.services import Services
 
@@ -28,7 +29,7 @@ def core_routes(services: Services, paths: Paths) -> dict[tuple[str, str], Route
 
 
 # Feature modules add their factories here (gunshot alerts, LPR events, radar readings).
-ROUTE_FACTORIES: list[RouteFactory] = [core_routes]
+ROUTE_FACTORIES: list[RouteFactory] = [core_routes, gunshot_route_factory]
 
 
 class Hub:

@@ -2,10 +2,13 @@
 
 The workflow (who may do what, from which status)::
 
-    new ──acknowledge──► acknowledged ──start──► in_progress ──close(reason)──► closed
-     │  └──────────────────start─────────────────────▲                          │
-     └──────────────close(reason) (false alarm, fireworks) ... from any open ───┘
-    closed ──reopen(reason)──► acknowledged
+    step          from                                 to            needs
+    acknowledge   new                                  acknowledged
+    start         new, acknowledged                    in_progress
+    close         new, acknowledged, in_progress       closed        a reason
+    reopen        closed                               acknowledged  a reason
+    assign        new, acknowledged, in_progress       (same)        a user name, or None to unassign
+    comment       any                                  (same)        the text
 
 * ``start`` from ``new`` is allowed (starting on an alert acknowledges it); it assigns the alert to the actor
   when nobody has it yet.
@@ -13,13 +16,13 @@ The workflow (who may do what, from which status)::
   ``acknowledged`` (someone has seen it, so it must not look untouched).
 * ``assign`` (or unassign with ``None``) works on open alerts only; ``comment`` works on any, closed included.
 * A step that is not allowed raises ``AlertWorkflowError`` carrying the alert's current status, so a seat that
-  lost a race (two analysts acknowledging at once) can tell its user who was first. The check runs on the row
+  lost a race (two analysts acknowledging at once) can show its user the alert as it now is. The check runs on the row
   locked for the write (SQLite's write lock; ``SELECT ... FOR UPDATE`` on PostgreSQL).
 
 Every step is one ``alert_history`` row (``change`` maps names to ``[old, new]``; a comment is
 ``{"comment": [null, text]}``, a close ``{"status": [..., "closed"], "close_reason": [null, reason]}``), made in
 the same transaction, and one ``AlertChanged`` published after commit. No schema change was needed.
-(The transition table is pure logic and belongs in ``domain/alerts.py``; it lives here until that file can move.)
+(The transition table is pure logic and belongs in ``domain/alerts.py``; it lives here until that file is free.)
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ class AlertNotFound(LookupError):
 
 
 class AlertWorkflowError(ValueError):
-    """A step the alert's current status does not allow (``status`` is that status, ``assigned_to`` its owner)."""
+    """A step the alert's current status does not allow: ``alert`` is the alert as it now is, ``status`` its status."""
 
     def __init__(self, alert: Alert, step: str, message: str) -> None:
         self.alert = alert
