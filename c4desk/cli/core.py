@@ -8,10 +8,14 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from c4desk.cli import Subcommands, UserError, add_screenshot_options, print_json
 from c4desk.config import Paths, Settings
 from c4desk.hub.services import Services
+
+if TYPE_CHECKING:
+    from c4desk.hub.runtime import Hub
 from c4desk.store.db import sqlite_url
 
 log = logging.getLogger("c4desk")
@@ -57,14 +61,31 @@ def register(cli: Subcommands) -> None:
         parser.add_argument("--json", action="store_true")
 
 
+def start_embedded_hub(services: Services, settings: Settings, paths: Paths) -> Hub | None:
+    """One-seat mode: the hub's ingest endpoint runs inside the workstation. A busy port (another seat or a
+    headless hub on this machine) is not fatal: the workstation still shows what the store receives."""
+    from c4desk.hub.runtime import Hub
+
+    try:
+        hub = Hub(services, settings, paths)
+        hub.start()
+    except (OSError, ValueError) as exc:
+        print(f"c4desk: hub ingest not started on {settings.hub.listen}: {exc}", file=sys.stderr)
+        return None
+    return hub
+
+
 def cmd_workstation(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     from c4desk.ui.app import run_workstation
 
     services = open_services(args, paths)
+    hub = start_embedded_hub(services, settings, paths)
     try:
         return run_workstation(services, settings, paths, user=getpass.getuser(), screenshot=args.screenshot,
                                after_s=args.after)
     finally:
+        if hub is not None:
+            hub.stop()
         services.close()
 
 
@@ -77,7 +98,8 @@ def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     if args.cameras:
         options.camera_ids = tuple(c.strip() for c in args.cameras.split(",") if c.strip())
     services = open_services(args, paths)
-    demo = DemoCity(services, paths, options)
+    hub = start_embedded_hub(services, settings, paths)
+    demo = DemoCity(services, paths, options, hub=hub)
     try:
         demo.start(progress=_print_progress)
         print(f"c4desk: demo city running ({len(demo.placements())} cameras); Ctrl+C stops it", file=sys.stderr)
@@ -93,6 +115,8 @@ def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
                                on_window=lambda w: _open_first_cameras(w, services))
     finally:
         demo.stop()
+        if hub is not None:
+            hub.stop()
         services.close()
 
 

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+import requests
 
 from c4desk.config import Paths, cache_dir
 from c4desk.demo import city, script
@@ -21,6 +24,7 @@ from c4desk.demo.render import render_all
 from c4desk.demo.servers import RtspServer
 from c4desk.domain.alerts import GunshotReport
 from c4desk.domain.plates import LprRead
+from c4desk.hub.runtime import Hub
 from c4desk.hub.scenario import Occurrence, ScenarioPlayer
 from c4desk.hub.services import Services
 
@@ -39,8 +43,12 @@ class DemoOptions:
 class DemoCity:
     """Owns the demo's running parts; ``stop()`` (also via ``with``) leaves no process behind."""
 
-    def __init__(self, services: Services, paths: Paths, options: DemoOptions | None = None) -> None:
+    def __init__(self, services: Services, paths: Paths, options: DemoOptions | None = None,
+                 hub: Hub | None = None) -> None:
         self.services = services
+        # Events go through the hub's real ingest endpoint when there is one (the one-seat workstation runs it).
+        self.hub = hub
+        self._http = requests.Session()
         self.paths = paths
         self.options = options or DemoOptions()
         self.server: RtspServer | None = None
@@ -86,7 +94,13 @@ class DemoCity:
         def num(key: str) -> float:
             return float(str(p[key]))
 
-        if event.kind == "gunshot":
+        if event.kind == "gunshot" and self.hub is not None:
+            self._post("/api/v1/alerts/gunshot", {
+                "id": f"DEMO-{occ.cycle:05d}-SST", "type": p["type"], "rounds": p["rounds"], "lat": p["lat"],
+                "lon": p["lon"], "detected_at": (occ.at + timedelta(seconds=num("detected_offset_s"))).isoformat(),
+                "address": p["address"], "beat": p["beat"], "district": p["district"], "status": "new",
+            })
+        elif event.kind == "gunshot":
             self.services.alerts.add_or_update_gunshot(GunshotReport(
                 id=f"DEMO-{occ.cycle:05d}-SST", type=str(p["type"]),
                 detected_at=occ.at + timedelta(seconds=num("detected_offset_s")), lat=num("lat"), lon=num("lon"),
@@ -99,7 +113,15 @@ class DemoCity:
                 confidence=num("confidence"), direction=str(p["direction"]), car_id=str(p["car_id"]),
             ))
 
+    def _post(self, path: str, payload: dict[str, Any]) -> None:
+        assert self.hub is not None
+        response = self._http.post(self.hub.base_url + path, json=payload, timeout=5,
+                                   headers={"Authorization": f"Bearer {self.hub.token}"})
+        if response.status_code >= 300:
+            log.error("demo event refused by the hub (%s): %s", response.status_code, response.text[:500])
+
     def stop(self) -> None:
+        self._http.close()
         if self.scenario is not None:
             self.scenario.stop()
             self.scenario = None

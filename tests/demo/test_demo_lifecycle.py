@@ -52,7 +52,7 @@ def wait_for_server_pid(proc: subprocess.Popen[str], timeout: float = 120.0) -> 
 @pytest.fixture
 def demo_port_settings(data_dir: Path) -> Path:
     # Any free port, so a developer's running demo on 8554 does not collide with the test.
-    (data_dir / "settings.json").write_text('{"demo": {"rtsp_port": 0}}')
+    (data_dir / "settings.json").write_text('{"demo": {"rtsp_port": 0}, "hub": {"listen": "127.0.0.1:0"}}')
     return data_dir
 
 
