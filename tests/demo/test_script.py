@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from c4desk.demo import city, script
@@ -44,7 +46,7 @@ def test_cameras_along_the_route_see_it_in_route_order() -> None:
     passes = [p for p in script.passes() if BY_ID[p.camera_id].kind is CameraKind.FIXED]
     order = [p.camera_id for p in passes]
     assert order == ["cam01", "cam02", "cam03", "cam04", "cam05", "cam06"]
-    assert all(a.t_in < b.t_in for a, b in zip(passes, passes[1:], strict=False))
+    assert all(a.t_in < b.t_in for a, b in pairwise(passes))
     for ps in passes:  # consistent: the sighting function agrees with each pass, inside and out
         mid = (ps.t_in + ps.t_out) / 2
         assert script.sighting(BY_ID[ps.camera_id], mid) is not None
