@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 APP_NAME = "c4desk"
 
@@ -24,6 +24,33 @@ class VideoSettings(BaseModel):
                                                   "where it can open the URL's scheme and PyAV otherwise.")
     network_caching_ms: int = Field(300, ge=50, le=10_000, description="Live buffering; 300 ms is steady, "
                                     "below ~200 ms playback drifts.")
+    camera_caching_ms: dict[str, int] = Field(default_factory=dict, description="Per-camera network caching "
+                                              "(camera id -> ms, 50..10000) for cameras on slow or lossy links.")
+    cycle_dwell_s: float = Field(10.0, ge=3.0, le=3600.0, description="Default time a cycling wall view shows "
+                                 "each page of cameras.")
+    sub_stream_max_width: int = Field(704, ge=64, le=8192, description="While a camera's sub stream size is "
+                                      "unknown, tiles narrower than this (device pixels) play the sub stream.")
+    native_windows: bool = Field(False, description="Let libvlc draw on-screen tiles into native windows "
+                                 "(X11/Windows/macOS; tiles of URLs libvlc plays). Off: decode into memory.")
+
+    @field_validator("camera_caching_ms")
+    @classmethod
+    def _check_caching(cls, value: dict[str, int]) -> dict[str, int]:
+        for camera_id, ms in value.items():
+            if not 50 <= ms <= 10_000:
+                raise ValueError(f"camera {camera_id}: network caching {ms} ms is outside 50..10000")
+        return value
+
+    def caching_for(self, camera_id: str) -> int:
+        """Network caching for one camera: its override, else the default."""
+        return self.camera_caching_ms.get(camera_id, self.network_caching_ms)
+
+
+class AlertSettings(BaseModel):
+    response_camera_count: int = Field(4, ge=1, le=16, description="Cameras in an alert's response view.")
+    auto_response_view: bool = Field(False, description="Put a new priority-1 alert's response view on the "
+                                     "wall at once, instead of offering it (Enter in the queue, or Ctrl+Enter).")
+    auto_slew: bool = Field(True, description="Turn PTZ cameras in range toward a new gunshot alert.")
 
 
 class HubSettings(BaseModel):
@@ -39,6 +66,7 @@ class Settings(BaseModel):
 
     schema_version: int = 1
     video: VideoSettings = VideoSettings()
+    alerts: AlertSettings = AlertSettings()
     hub: HubSettings = HubSettings()
     demo: DemoSettings = DemoSettings()
 

@@ -42,22 +42,51 @@ def _file_fallback(data_dir: Path, name: str) -> Path:
     return data_dir / "secrets" / name
 
 
-def read_or_create_secret(data_dir: Path, name: str) -> str:
-    """The secret ``name``: from the keyring, else the owner-only fallback file, else a new random one."""
+def _write_owner_only(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(value)
+    tmp.replace(path)
+
+
+def put_secret(data_dir: Path, name: str, value: str) -> None:
+    """Store a secret: the keyring when it works, else the owner-only file (with a warning)."""
+    if set_secret(name, value):
+        return
+    path = _file_fallback(data_dir, name)
+    _write_owner_only(path, value)
+    log.warning("no system keyring: the %s secret is kept in %s (owner-only)", name, path)
+
+
+def lookup_secret(data_dir: Path, name: str) -> str | None:
+    """A secret from the keyring, else from the owner-only fallback file; None when neither has it."""
     value = get_secret(name)
     if value:
         return value
     path = _file_fallback(data_dir, name)
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    value = secrets.token_urlsafe(32)
-    if set_secret(name, value):
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+def camera_login(data_dir: Path, credential_ref: str) -> tuple[str, str] | None:
+    """A camera's user and password, stored under its ``credential_ref`` as ``user:password``."""
+    if not credential_ref:
+        return None
+    secret = lookup_secret(data_dir, credential_ref)
+    if not secret:
+        return None
+    user, _, password = secret.partition(":")
+    return user, password
+
+
+def read_or_create_secret(data_dir: Path, name: str) -> str:
+    """The secret ``name``: from the keyring, else the owner-only fallback file, else a new random one."""
+    value = lookup_secret(data_dir, name)
+    if value:
         return value
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(value)
-    log.warning("no system keyring: the %s secret is kept in %s (owner-only)", name, path)
+    value = secrets.token_urlsafe(32)
+    put_secret(data_dir, name, value)
     return value
 
 

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Two 1920x1080 screens side by side, like an analyst's desk: window sizes, restore and multi-monitor behave as
+# on a workstation (the offscreen platform's default is one 800x600 screen).
+_SCREENS = Path(__file__).resolve().parent / "offscreen-screens.json"
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREENS}"
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 # Keyring must never reach a real user's secret store from the tests.
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")

@@ -13,3 +13,12 @@ def test_hub_token_is_stable_and_owner_only(data_dir: Path) -> None:
     assert len(first) >= 32 and hub_token(data_dir) == first
     path = data_dir / "secrets" / "hub-token"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_camera_login_round_trip(data_dir: Path) -> None:
+    from c4desk.credentials import camera_login, put_secret
+
+    assert camera_login(data_dir, "cam-x") is None
+    put_secret(data_dir, "cam-x", "operator:p:ss")
+    assert camera_login(data_dir, "cam-x") == ("operator", "p:ss")
+    assert camera_login(data_dir, "") is None

@@ -122,8 +122,16 @@ def camera_position(p: CameraPlacement) -> tuple[float, float]:
     return east + p.setback_m * math.sin(back), north + p.setback_m * math.cos(back)
 
 
-def demo_cameras(rtsp_base: str = "rtsp://127.0.0.1:8554", vapix_base: str = "http://127.0.0.1:8580") -> list[Camera]:
-    """The demo site's cameras, with stream URLs on the local demo servers."""
+PTZ_MOUNT_HEIGHT_M = 9.0
+
+
+def demo_cameras(rtsp_base: str = "rtsp://127.0.0.1:8554", vapix_base: str = "http://127.0.0.1:8580",
+                 ptz_urls: dict[str, str] | None = None) -> list[Camera]:
+    """The demo site's cameras, with stream URLs on the local demo servers.
+
+    ``ptz_urls`` gives each PTZ camera's ptz.cgi URL (the demo runs one VAPIX simulator per PTZ camera);
+    the demo PTZ cameras are calibrated with pan 0 pointing north, turning clockwise.
+    """
     cameras = []
     for index, p in enumerate(PLACEMENTS):
         lat, lon = offset_to_latlon(*camera_position(p))
@@ -133,8 +141,10 @@ def demo_cameras(rtsp_base: str = "rtsp://127.0.0.1:8554", vapix_base: str = "ht
             fov_deg=p.fov_deg, range_m=p.range_m, kind=p.kind, serial=f"DEMO{index + 1:04d}",
             stream_main=f"{rtsp_base}/{p.id}", stream_sub=f"{rtsp_base}/{p.id}",
             ptz_protocol=PtzProtocol.VAPIX if is_ptz else PtzProtocol.NONE,
-            ptz_url=f"{vapix_base}/{p.id}/axis-cgi/com/ptz.cgi" if is_ptz else "",
+            ptz_url=(ptz_urls or {}).get(p.id, f"{vapix_base}/{p.id}/axis-cgi/com/ptz.cgi") if is_ptz else "",
+            credential_ref=f"demo-{p.id}" if is_ptz else "",
             owner="Corner Market LLC" if p.kind is CameraKind.PRIVATE else "",
             contact="860-555-0142" if p.kind is CameraKind.PRIVATE else "",
+            extra={"pan_zero_deg": "0", "pan_sign": "1", "mount_height_m": str(PTZ_MOUNT_HEIGHT_M)} if is_ptz else {},
         ))
     return cameras

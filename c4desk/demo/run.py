@@ -19,10 +19,13 @@ from typing import Any
 import requests
 
 from c4desk.config import Paths, cache_dir
+from c4desk.credentials import put_secret
 from c4desk.demo import city, script
 from c4desk.demo.render import render_all
 from c4desk.demo.servers import RtspServer
+from c4desk.demo.vapix_simulator import VapixSimulator
 from c4desk.domain.alerts import GunshotReport
+from c4desk.domain.camera import CameraKind
 from c4desk.domain.plates import LprRead
 from c4desk.hub.runtime import Hub
 from c4desk.hub.scenario import Occurrence, ScenarioPlayer
@@ -30,6 +33,9 @@ from c4desk.hub.services import Services
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+# The demo's PTZ simulators' login; a real site keeps each camera's in the keyring under its credential_ref.
+DEMO_PTZ_USER = "demo"
+DEMO_PTZ_PASSWORD = "demo"
 
 
 @dataclass
@@ -52,6 +58,7 @@ class DemoCity:
         self.paths = paths
         self.options = options or DemoOptions()
         self.server: RtspServer | None = None
+        self.ptz_simulators: dict[str, VapixSimulator] = {}
         self.scenario: ScenarioPlayer[script.ScenarioEvent] | None = None
         self.epoch = 0.0
 
@@ -71,6 +78,7 @@ class DemoCity:
         self.server = RtspServer(clips, port=self.options.rtsp_port, epoch=self.epoch,
                                  period=self.options.clip_seconds)
         self.server.start()
+        self._start_ptz_simulators()
         self._import_site()
         self.scenario = ScenarioPlayer([(e.t, e) for e in script.events()], self._deliver, epoch=self.epoch,
                                        period=script.PERIOD_S)
@@ -78,11 +86,24 @@ class DemoCity:
         log.info("demo city running: %d cameras on rtsp://%s:%s (server pid %s)", len(clips), self.server.bind,
                  self.server.port, self.server.pid)
 
+    def _start_ptz_simulators(self) -> None:
+        """No real Axis camera exists here: each demo PTZ camera is a VAPIX simulator (digest auth, presets,
+        position) placed where the camera stands, so PTZ control and auto-slew work against a real protocol."""
+        for p in self.placements():
+            if p.kind is not CameraKind.PTZ:
+                continue
+            lat, lon = city.offset_to_latlon(*city.camera_position(p))
+            sim = VapixSimulator(DEMO_PTZ_USER, DEMO_PTZ_PASSWORD, lat=lat, lon=lon,
+                                 mount_height_m=city.PTZ_MOUNT_HEIGHT_M).start()
+            self.ptz_simulators[p.id] = sim
+            put_secret(self.paths.data_dir, f"demo-{p.id}", f"{DEMO_PTZ_USER}:{DEMO_PTZ_PASSWORD}")
+
     def _import_site(self) -> None:
         assert self.server is not None
         base = f"rtsp://{self.server.bind}:{self.server.port}"
         wanted = {p.id for p in self.placements()}
-        cameras = [c for c in city.demo_cameras(rtsp_base=base) if c.id in wanted]
+        ptz_urls = {cid: sim.ptz_url for cid, sim in self.ptz_simulators.items()}
+        cameras = [c for c in city.demo_cameras(rtsp_base=base, ptz_urls=ptz_urls) if c.id in wanted]
         self.services.cameras.upsert_many(cameras)
         self.paths.ensure()
         self.paths.streets_file.write_text(json.dumps(city.streets_geojson()))
@@ -128,6 +149,9 @@ class DemoCity:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        for sim in self.ptz_simulators.values():
+            sim.stop()
+        self.ptz_simulators.clear()
 
     def __enter__(self) -> DemoCity:
         return self

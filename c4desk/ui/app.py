@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from c4desk.config import Paths, Settings
@@ -46,7 +46,8 @@ def player_factory(settings: Settings) -> Callable[[str, tuple[int, int] | None]
 def build_main_window(services: Services, settings: Settings, paths: Paths, user: str,
                       banner: str = "") -> MainWindow:
     ui_state = QSettings(str(paths.ui_state_file), QSettings.Format.IniFormat)
-    return MainWindow(services, player_factory(settings), ui_state, user, banner, streets_geojson=load_streets(paths))
+    return MainWindow(services, player_factory(settings), ui_state, user, banner, streets_geojson=load_streets(paths),
+                      data_dir=paths.data_dir, alert_settings=settings.alerts)
 
 
 def load_streets(paths: Paths) -> dict[str, object] | None:
@@ -74,6 +75,8 @@ def run_workstation(services: Services, settings: Settings, paths: Paths, *, use
     """Open the main window and run the event loop; with ``screenshot``, save a PNG after ``after_s`` and exit."""
     app = application()
     window = build_main_window(services, settings, paths, user, banner)
+    # Deleted on close, so its map page goes before QtWebEngine's shared profile does at exit.
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if on_window is not None:
         on_window(window)
     window.show()

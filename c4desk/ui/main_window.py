@@ -7,24 +7,31 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from c4desk import __version__
+from c4desk.config import AlertSettings
+from c4desk.credentials import camera_login
 from c4desk.domain.alerts import Alert
-from c4desk.domain.camera import Camera
+from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.domain.events import AlertChanged, AlertRaised, CamerasChanged, PlateRead
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
+from c4desk.integrations.ptz import PtzClient, client_for
 from c4desk.ui import theme
-from c4desk.ui.alerts.alert_table import AlertTable
+from c4desk.ui.alerts.alert_queue import AlertQueue
+from c4desk.ui.alerts.response import describe_response, response_cameras
 from c4desk.ui.background import run_in_background
 from c4desk.ui.cameras.camera_tree import CameraTree
 from c4desk.ui.event_bridge import EventBridge
 from c4desk.ui.lpr.read_table import PlateReadTable
 from c4desk.ui.map.map_view import MapView
+from c4desk.ui.ptz.auto_slew import AutoSlew
+from c4desk.ui.ptz.ptz_panel import PtzPanel
 from c4desk.ui.wall.live_grid import LiveGrid
 from c4desk.ui.wall.video_view import PlayerFactory
 
@@ -44,9 +51,12 @@ def _placeholder(text: str) -> QLabel:
 
 class MainWindow(QMainWindow):
     def __init__(self, services: Services, player_factory: PlayerFactory, ui_state: QSettings,
-                 user: str, banner: str = "", streets_geojson: dict[str, object] | None = None) -> None:
+                 user: str, banner: str = "", streets_geojson: dict[str, object] | None = None,
+                 data_dir: Path | None = None, alert_settings: AlertSettings | None = None) -> None:
         super().__init__()
         self.services = services
+        self._data_dir = data_dir
+        self._alert_settings = alert_settings or AlertSettings()
         self._ui_state = ui_state
         self._user = user
         self.setWindowTitle(f"c4desk {__version__} - {user}" + (f" - {banner}" if banner else ""))
@@ -57,14 +67,17 @@ class MainWindow(QMainWindow):
         self.grid = LiveGrid(player_factory, parent=self)
         self.setCentralWidget(self.grid)
         self.camera_tree = CameraTree()
-        self.alert_table = AlertTable()
+        self.alert_queue = AlertQueue(services, user)
+        self.ptz_panel = PtzPanel()
+        self.auto_slew = AutoSlew(services, self._ptz_client, parent=self)
         self.read_table = PlateReadTable()
         self.camera_dock = self._dock("cameras", "Cameras", self.camera_tree, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.map_view = MapView(streets_geojson=streets_geojson)
         self.map_view.setMinimumSize(320, 240)
         self.map_dock = self._dock("map", "Map", self.map_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.alert_dock = self._dock("alerts", "Alerts", self.alert_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.alert_dock = self._dock("alerts", "Alerts", self.alert_queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self.lpr_dock = self._dock("lpr", "Plate reads", self.read_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.ptz_dock = self._dock("ptz", "PTZ", self.ptz_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.cases_dock = self._dock("cases", "Cases", _placeholder("Cases and clips (coming with the cases work)"),
                                      Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.alert_dock, self.lpr_dock)
@@ -105,7 +118,7 @@ class MainWindow(QMainWindow):
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
-        for dock in (self.camera_dock, self.map_dock, self.alert_dock, self.lpr_dock, self.cases_dock):
+        for dock in (self.camera_dock, self.map_dock, self.alert_dock, self.lpr_dock, self.ptz_dock, self.cases_dock):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
         self.find_action = QAction("Find camera", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
@@ -113,6 +126,13 @@ class MainWindow(QMainWindow):
         self.reset_layout_action = QAction("Reset layout", self)
         for action in (self.find_action, self.fullscreen_action, self.reset_layout_action):
             view_menu.addAction(action)
+        alerts_menu = self.menuBar().addMenu("&Alerts")
+        self.response_action = QAction("Response view for the selected alert", self,
+                                       shortcut=QKeySequence("Ctrl+Return"))
+        self.response_action.setToolTip("Put the cameras that can see the alert on the wall, and turn PTZs to it")
+        self.next_alert_action = QAction("Go to the alert queue", self, shortcut=QKeySequence("Ctrl+1"))
+        alerts_menu.addAction(self.response_action)
+        alerts_menu.addAction(self.next_alert_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("About c4desk", self)
         help_menu.addAction(self.about_action)
@@ -120,12 +140,18 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         self.camera_tree.camera_activated.connect(self.open_camera)
         self.map_view.camera_clicked.connect(self.on_map_camera_clicked)
-        self.map_view.alert_clicked.connect(self.alert_table.select_alert)
+        self.map_view.alert_clicked.connect(self.alert_queue.select_alert)
         self.map_view.area_selected.connect(self.on_area_selected)
         self.map_view.problems.connect(self.on_map_problems)
         self.grid.camera_selected.connect(self.on_tile_camera_selected)
         self.grid.camera_status.connect(self.map_view.set_camera_state)
-        self.alert_table.alert_selected.connect(self.map_view.select_alert)
+        self.alert_queue.alert_selected.connect(self.map_view.select_alert)
+        self.alert_queue.open_requested.connect(self.on_alert_open)
+        self.alert_queue.attention.connect(self.on_alert_attention)
+        self.auto_slew.slewed.connect(self.on_slewed)
+        self.auto_slew.failed.connect(self.on_slew_failed)
+        self.response_action.triggered.connect(self.on_response_for_current)
+        self.next_alert_action.triggered.connect(self.on_focus_alerts)
         self.bridge.event_received.connect(self.on_bus_event)
         self._health_timer.timeout.connect(self._on_health_tick)
         self.quit_action.triggered.connect(self.close)
@@ -154,7 +180,6 @@ class MainWindow(QMainWindow):
                 self.map_view.fit_to_cameras()
                 QTimer.singleShot(600, self.map_view.fit_to_cameras)
             self.map_view.set_alerts(alerts)
-            self.alert_table.records.set_records(alerts)
             self.read_table.records.set_records(reads)
 
         run_in_background(load, show, lambda exc: self.statusBar().showMessage(f"Loading failed: {exc}", 10_000))
@@ -170,6 +195,67 @@ class MainWindow(QMainWindow):
 
     def on_tile_camera_selected(self, camera: Camera | None) -> None:
         self.map_view.select_camera(camera.id if camera else None)
+        if camera is not None and camera.kind is CameraKind.PTZ:
+            self.ptz_dock.show()
+            self.ptz_dock.raise_()
+            run_in_background(lambda: self._ptz_client(camera), lambda c: self.ptz_panel.set_camera(camera, c),
+                              lambda exc: self.ptz_panel.set_camera(camera, None))
+
+    def _ptz_client(self, camera: Camera) -> PtzClient | None:
+        """A PTZ client with the camera's login from the keyring. Runs off the GUI thread (keyring may block)."""
+        if camera.ptz_protocol is PtzProtocol.NONE or self._data_dir is None:
+            return None
+        login = camera_login(self._data_dir, camera.credential_ref)
+        if login is None:
+            return None
+        return client_for(camera, *login)
+
+    def on_new_alert(self, alert: Alert) -> None:
+        """A new alert: PTZs turn toward it at once; its response view is one keypress away (or shown)."""
+        cameras = list(self._cameras.values())
+        if self._alert_settings.auto_slew and alert.lat is not None:
+            self.auto_slew.slew_for_alert(alert, cameras)
+        if self._alert_settings.auto_response_view and alert.priority == 1:
+            self.on_alert_open(alert.id)
+        else:
+            self.statusBar().showMessage(f"New alert {alert.type.replace('_', ' ')} at {alert.address or 'map pin'}:"
+                                         " Ctrl+Enter shows the cameras that can see it", 15_000)
+
+    def on_alert_open(self, alert_id: str) -> None:
+        alert = self.alert_queue.alert(alert_id)
+        if alert is None:
+            return
+        cameras = list(self._cameras.values())
+        picks = response_cameras(cameras, alert, count=self._alert_settings.response_camera_count)
+        if picks:
+            self.grid.show_cameras(picks)
+        self.map_view.select_alert(alert_id)
+        self.auto_slew.slew_for_alert(alert, cameras)
+        self.statusBar().showMessage("Response view: " + "; ".join(describe_response(cameras, alert)), 10_000)
+
+    def on_response_for_current(self) -> None:
+        alert = self.alert_queue.current_alert()
+        if alert is not None:
+            self.on_alert_open(alert.id)
+
+    def on_focus_alerts(self) -> None:
+        self.alert_dock.show()
+        self.alert_dock.raise_()
+        self.alert_queue.setFocus()
+
+    def on_alert_attention(self, _alert_id: str) -> None:
+        self.alert_dock.show()
+        self.alert_dock.raise_()
+        QApplication.alert(self)
+        self.alert_dock.setWindowTitle("Alerts - NEW PRIORITY 1")
+        QTimer.singleShot(8000, lambda: self.alert_dock.setWindowTitle("Alerts"))
+
+    def on_slewed(self, camera_id: str, pan: float, tilt: float) -> None:
+        self.statusBar().showMessage(f"{camera_id} turned to pan {pan:.0f}°, tilt {tilt:.0f}°", 5000)
+
+    def on_slew_failed(self, camera_id: str, reason: str) -> None:
+        if camera_id:
+            self.statusBar().showMessage(f"Auto-slew {camera_id}: {reason}", 8000)
 
     def on_area_selected(self, camera_ids: list[str]) -> None:
         cameras = [self._cameras[i] for i in camera_ids if i in self._cameras and self._cameras[i].enabled]
@@ -188,10 +274,11 @@ class MainWindow(QMainWindow):
 
     def on_bus_event(self, event: object) -> None:
         if isinstance(event, AlertRaised):
-            self.alert_table.records.upsert(event.alert)
+            self.alert_queue.upsert(event.alert)
             self.map_view.add_alert(event.alert)
+            self.on_new_alert(event.alert)
         elif isinstance(event, AlertChanged):
-            self.alert_table.records.upsert(event.alert)
+            self.alert_queue.upsert(event.alert)
             self.map_view.update_alert(event.alert)
         elif isinstance(event, PlateRead):
             self.read_table.records.upsert(event.read)
@@ -259,6 +346,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
+        self.ptz_panel.shutdown(wait_ms=2000)
         self._health_timer.stop()
         self.grid.close_players()
         self.bridge.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, QSize, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -83,11 +83,12 @@ def test_double_clicked_camera_shows_its_real_frames(qtbot: QtBot, services: Ser
 
 def test_layout_is_remembered_per_user(qtbot: QtBot, services: Services, data_dir: Path) -> None:
     window = open_window_empty(qtbot, services, data_dir)
-    window.resize(770, 540)  # within the offscreen screen (800x600), or restoreGeometry clamps it
+    size = QSize(1500, 850)
+    window.resize(size)
     window.lpr_dock.hide()
     window.close()
     again = open_window_empty(qtbot, services, data_dir)
-    assert (again.width(), again.height()) == (770, 540)
+    assert again.size() == size
     assert not again.lpr_dock.isVisible()
     again.close()
     state = QSettings(str(Paths(data_dir).ui_state_file), QSettings.Format.IniFormat)

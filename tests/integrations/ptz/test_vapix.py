@@ -1,4 +1,4 @@
-"""VapixPtz against tests/sim/vapix_simulator.py: a simulator standing in for an Axis PTZ camera (no real
+"""VapixPtz against c4desk/demo/vapix_simulator.py: a simulator standing in for an Axis PTZ camera (no real
 camera exists here) that speaks ptz.cgi behind real HTTP digest authentication and keeps its state."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from c4desk.domain.ranking import rank_cameras
 from c4desk.integrations.ptz import client_for, slew_to
 from c4desk.integrations.ptz.base import PtzError, PtzPreset
 from c4desk.integrations.ptz.vapix import VapixPtz, parse_lines, ptz_cgi_url
-from tests.sim.vapix_simulator import VapixSimulator
+from c4desk.demo.vapix_simulator import VapixSimulator
 
 USER, PASSWORD = "operator", "s3cret!"
 
