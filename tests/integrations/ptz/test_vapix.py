@@ -11,13 +11,13 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
+from c4desk.demo.vapix_simulator import VapixSimulator
 from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.domain.geo import destination
 from c4desk.domain.ranking import rank_cameras
 from c4desk.integrations.ptz import client_for, slew_to
 from c4desk.integrations.ptz.base import PtzError, PtzPreset
 from c4desk.integrations.ptz.vapix import VapixPtz, parse_lines, ptz_cgi_url
-from c4desk.demo.vapix_simulator import VapixSimulator
 
 USER, PASSWORD = "operator", "s3cret!"
 

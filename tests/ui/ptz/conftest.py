@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.demo.vapix_simulator import VapixSimulator
+from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 
 USER, PASSWORD = "operator", "s3cret!"
 

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 
+from c4desk.demo.vapix_simulator import VapixSimulator
 from c4desk.domain.alerts import Alert, GunshotReport
 from c4desk.domain.camera import Camera, CameraKind
 from c4desk.domain.geo import angle_diff_deg, destination
@@ -18,7 +19,6 @@ from c4desk.hub.services import Services
 from c4desk.integrations.ptz import PtzClient
 from c4desk.integrations.ptz.vapix import VapixPtz
 from c4desk.ui.ptz.auto_slew import AutoSlew, slew_targets
-from c4desk.demo.vapix_simulator import VapixSimulator
 from tests.ui.ptz.conftest import PASSWORD, USER
 
 BEARING, DISTANCE = 70.0, 120.0

@@ -11,11 +11,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from c4desk.demo.vapix_simulator import VapixSimulator
 from c4desk.domain.camera import Camera
 from c4desk.integrations.ptz.vapix import VapixPtz
 from c4desk.ui.ptz.pad import pad_velocity
 from c4desk.ui.ptz.ptz_panel import PtzPanel
-from c4desk.demo.vapix_simulator import VapixSimulator
 from tests.ui.ptz.conftest import PASSWORD, USER, moves
 
 STOP = {"continuouspantiltmove": "0,0", "continuouszoommove": "0"}
