@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.alert_dock, self.lpr_dock)
         self.alert_dock.raise_()
         self.cases_dock.hide()
+        self.ptz_dock.hide()  # shown when a PTZ camera's tile is selected
 
         self.db_label = QLabel()
         self.stream_label = QLabel()
