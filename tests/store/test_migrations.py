@@ -11,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from c4desk.store import migrate
@@ -29,8 +30,12 @@ def schema_diff(url: str) -> list[Any]:
         engine.dispose()
 
 
-def test_head_is_the_initial_revision() -> None:
-    assert head_revision() == "0001"
+def test_revisions_form_one_line_from_the_initial_one() -> None:
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    assert len(script.get_heads()) == 1
+    chain = [rev.revision for rev in script.walk_revisions()]  # head first
+    assert chain[-1] == "0001" and chain[0] == head_revision()
+    assert chain == sorted(chain, reverse=True)  # numbered in order, no branches
 
 
 def test_empty_to_head_matches_models(db_url: str) -> None:
@@ -100,7 +105,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9001"
-down_revision = "0001"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -118,10 +123,11 @@ def downgrade() -> None:
 
 @pytest.fixture
 def second_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make head a test-only revision 9001 on top of 0001, from a temporary versions directory."""
+    """Make head a test-only revision 9001 on top of the real head, from a temporary versions directory."""
     extra = tmp_path / "extra_versions"
     extra.mkdir()
-    (extra / "9001_test_zone.py").write_text(textwrap.dedent(SECOND_REVISION))
+    # On top of the real head, whatever it is now, so the test keeps working as real revisions are added.
+    (extra / "9001_test_zone.py").write_text(textwrap.dedent(SECOND_REVISION).replace("{head}", head_revision()))
     real = migrate.alembic_config
 
     def with_extra(url: str = "") -> Config:

@@ -1,0 +1,132 @@
+"""Plate commands on an isolated data dir: ingest (Axis JSON and CSV), hotlist import, search and history."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import c4desk.cli
+from c4desk.cli import main
+
+SITE = ("id,name,lat,lon,kind,serial\n"
+        "lpr-1,Asylum & Main,41.766,-72.675,lpr,ACCC8E000001\n"
+        "lpr-2,Park & Broad,41.757,-72.690,lpr,ACCC8E000002\n")
+HOTLIST = "LIC;LIS;VMA;VCO;reason\n7KX193;CT;HOND;BLK;stolen 7/1\nZZZ999;NY;;;wanted\n"
+
+
+@pytest.fixture(autouse=True)
+def registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    if "c4desk.cli.lpr_commands" not in c4desk.cli.COMMAND_MODULES:
+        monkeypatch.setattr(c4desk.cli, "COMMAND_MODULES", (*c4desk.cli.COMMAND_MODULES, "c4desk.cli.lpr_commands"))
+
+
+def run(data_dir: Path, *argv: str) -> int:
+    return main(["--data-dir", str(data_dir), *argv])
+
+
+def out_json(capsys: pytest.CaptureFixture[str]) -> Any:
+    return json.loads(capsys.readouterr().out)
+
+
+def event(plate: str, car: int, at: str, serial: str = "ACCC8E000001", state: str = "new") -> dict[str, Any]:
+    return {"carID": car, "carState": state, "plateText": plate, "plateRegion": "CT", "plateConfidence": 0.9,
+            "carMoveDirection": "in", "capture_timestamp": at, "camera_info": {"SerialNumber": serial}}
+
+
+@pytest.fixture
+def site(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    (tmp_path / "site.csv").write_text(SITE)
+    assert run(data_dir, "site", "import", str(tmp_path / "site.csv")) == 0
+    capsys.readouterr()
+    (tmp_path / "hot.txt").write_text(HOTLIST)
+    assert run(data_dir, "hotlist", "import", str(tmp_path / "hot.txt"), "--name", "NCIC", "--json") == 0
+    assert out_json(capsys)["created"] == 2
+    return tmp_path
+
+
+def test_ingest_events_search_and_history(data_dir: Path, site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = [event("7KX-193", 1, "2026-07-04T21:00:00Z"), event("7KX-193", 1, "2026-07-04T21:00:02Z", state="lost"),
+              event("ABC123", 2, "2026-07-04T21:05:00Z", serial="ACCC8E000002"),
+              event("7KX193", 3, "2026-07-04T22:00:00Z", serial="ACCC8E000002")]
+    (site / "events.json").write_text(json.dumps(events))
+    assert run(data_dir, "ingest", "lpr", str(site / "events.json"), "--json") == 0
+    assert out_json(capsys) == {"created": 3, "updated": 1, "bad_events": 0, "hits": 2}
+
+    assert run(data_dir, "plates", "search", "7KX*", "--json") == 0
+    rows = out_json(capsys)
+    assert rows == [
+        {"plate": "7KX193", "region": "CT", "read_at": "2026-07-04T22:00:00+00:00", "camera_id": "lpr-2",
+         "confidence": 0.9, "direction": "in"},
+        {"plate": "7KX193", "region": "CT", "read_at": "2026-07-04T21:00:00+00:00", "camera_id": "lpr-1",
+         "confidence": 0.9, "direction": "in"}]
+    assert run(data_dir, "plates", "search", "7KX193", "--camera", "lpr-1", "--until", "2026-07-04T21:30Z",
+               "--json") == 0
+    assert [r["camera_id"] for r in out_json(capsys)] == ["lpr-1"]
+    assert run(data_dir, "plates", "search", "A8C1Z3", "--fuzzy", "--json") == 0
+    assert [r["plate"] for r in out_json(capsys)] == ["ABC123"]
+    assert run(data_dir, "plates", "search", "C12", "--partial", "--limit", "1", "--json") == 0
+    assert [r["plate"] for r in out_json(capsys)] == ["ABC123"]
+
+    assert run(data_dir, "plates", "history", "7kx-193", "--json") == 0
+    history = out_json(capsys)
+    assert (history["reads"], history["first_seen"], history["last_seen"]) == (
+        2, "2026-07-04T21:00:00+00:00", "2026-07-04T22:00:00+00:00")
+    assert [c["camera_id"] for c in history["cameras"]] == ["lpr-2", "lpr-1"]
+    assert run(data_dir, "plates", "history", "NEVER1", "--json") == 0
+    assert out_json(capsys)["reads"] == 0
+
+    assert run(data_dir, "alerts", "list", "--json") == 0
+    assert sorted(a["type"] for a in out_json(capsys)) == ["hotlist_hit", "hotlist_hit"]
+
+
+def test_bad_events_store_nothing(data_dir: Path, site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = [json.dumps(event("ABC123", 1, "2026-07-04T21:00:00Z")),
+             json.dumps(event("ABC124", 2, "2026-07-04T21:00:00Z", serial="UNKNOWN"))]
+    (site / "events.jsonl").write_text("\n".join(lines) + "\n")
+    assert run(data_dir, "ingest", "lpr", str(site / "events.jsonl")) == 2
+    err = capsys.readouterr().err
+    assert "line 2: camera_info.SerialNumber: unknown serial 'UNKNOWN'" in err and "nothing stored" in err
+    assert run(data_dir, "plates", "search", "ABC12?", "--json") == 0
+    assert out_json(capsys) == []
+    assert run(data_dir, "ingest", "lpr", str(site / "events.jsonl"), "--skip-bad", "--json") == 0
+    assert out_json(capsys) == {"created": 1, "updated": 0, "bad_events": 1, "hits": 0}
+
+
+def test_ingest_csv_and_stdin(data_dir: Path, site: Path, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    csv_text = ("plate,region,read_at,camera_id,confidence,direction\n"
+                "ABC123,CT,2026-07-04T21:00:00Z,lpr-1,0.8,in\nXYZ789,NY,2026-07-04T21:01:00Z,lpr-2,,out\n")
+    (site / "reads.csv").write_text(csv_text + "BAD1,CT,2026-07-04T21:02:00Z,lpr-9,,\n")
+    assert run(data_dir, "ingest", "lpr", str(site / "reads.csv")) == 2
+    assert "line 4: camera_id: unknown camera 'lpr-9'" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(csv_text))
+    assert run(data_dir, "ingest", "lpr", "-", "--json") == 0
+    assert out_json(capsys) == {"stored": 2, "bad_rows": 0}
+    assert run(data_dir, "plates", "search", "*78*", "--json") == 0
+    assert [r["plate"] for r in out_json(capsys)] == ["XYZ789"]
+
+
+def test_hotlist_replace_and_bad_file(data_dir: Path, site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (site / "hot2.csv").write_text("plate,state\n7KX193,CT\n")
+    assert run(data_dir, "hotlist", "import", str(site / "hot2.csv"), "--name", "NCIC", "--replace", "--json") == 0
+    summary = out_json(capsys)
+    assert (summary["removed"], summary["unchanged"], summary["delimiter"]) == (1, 0, ",")
+    (site / "bad.csv").write_text("plate,priority\nOK1,1\nA*,1\nOK2,7\n")
+    assert run(data_dir, "hotlist", "import", str(site / "bad.csv"), "--name", "X") == 2
+    err = capsys.readouterr().err
+    assert "line 3: plate: give at least 3 plate characters with wildcards" in err
+    assert "line 4: priority: 7 is not one of 1-5" in err and "nothing imported" in err
+    assert run(data_dir, "hotlist", "bolo", "7K*93", "--reason", "robbery", "--json") == 0
+    assert out_json(capsys)["hotlist"] == "BOLO"
+
+
+def test_bad_search_arguments(data_dir: Path, site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "plates", "search", "A*") == 2
+    assert "give at least 2 plate characters" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run(data_dir, "plates", "search", "ABC", "--since", "2026-07-04T21:00")
+    assert "has no zone" in capsys.readouterr().err

@@ -1,0 +1,148 @@
+"""Plate search on SQLite and PostgreSQL: the domain's semantics table, a brute-force reference on random
+data, filters, newest-first paging, history, the folded column's backfill, and bulk loading."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, text
+
+from c4desk.domain.camera import Camera, CameraKind
+from c4desk.domain.errors import ValidationError
+from c4desk.domain.plate_match import fold_plate, parse_pattern
+from c4desk.domain.plates import LprRead
+from c4desk.store.cameras import CameraRepository
+from c4desk.store.db import Database, make_engine
+from c4desk.store.migrate import upgrade
+from c4desk.store.models import PlateReadRow
+from c4desk.store.plate_reads import PlateReadRepository
+from c4desk.store.plate_search import PlateSearch, ReadFilter
+from tests.domain.test_plate_match import ALPHABET, PLATES, SEMANTICS, patterns_st, plates_for, ref_matches
+
+T0 = datetime(2026, 7, 4, 12, 0, tzinfo=UTC)
+CAMERAS = ("lpr-1", "lpr-2", "lpr-3")
+
+
+def read(plate: str, minutes: int, camera: str = "lpr-1", **kw: object) -> LprRead:
+    return LprRead(camera_id=camera, plate_raw=plate, read_at=T0 + timedelta(minutes=minutes), **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def reads(db: Database) -> PlateReadRepository:
+    CameraRepository(db).upsert_many([Camera(id=c, name=c, lat=41.76, lon=-72.67, kind=CameraKind.LPR)
+                                      for c in CAMERAS])
+    return PlateReadRepository(db)
+
+
+@pytest.fixture
+def search(reads: PlateReadRepository, db: Database) -> PlateSearch:
+    reads.bulk_add(read(p, i, CAMERAS[i % 3]) for i, p in enumerate(PLATES))
+    return PlateSearch(db)
+
+
+@pytest.mark.parametrize(("pattern", "partial", "fuzzy", "expected"), SEMANTICS)
+def test_semantics_table(search: PlateSearch, pattern: str, partial: bool, fuzzy: bool, expected: set[str]) -> None:
+    assert {r.plate_norm for r in search.search(pattern, partial=partial, fuzzy=fuzzy)} == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), pattern=patterns_st, partial=st.booleans(), fuzzy=st.booleans())
+def test_search_matches_brute_force(reads: PlateReadRepository, db: Database, data: st.DataObject, pattern: str,
+                                    partial: bool, fuzzy: bool) -> None:
+    plates = plates_for(data, pattern)
+    reads.bulk_add(read(p, i) for i, p in enumerate(plates))
+    try:
+        p = parse_pattern(pattern, partial=partial)
+        got = sorted(r.plate_norm for r in PlateSearch(db).search(p, fuzzy=fuzzy, limit=1000))
+        assert got == sorted(x for x in plates if ref_matches(p.text, partial, fuzzy, x))
+    finally:
+        with db.session(write=True) as s:
+            s.execute(delete(PlateReadRow))
+
+
+def test_alphabet_holds_confusables() -> None:
+    assert fold_plate(ALPHABET) != ALPHABET
+
+
+def test_newest_first_and_paging(reads: PlateReadRepository, db: Database) -> None:
+    reads.bulk_add([read("ABC123", m, CAMERAS[m % 3]) for m in range(25)])
+    search = PlateSearch(db)
+    everything = search.search("ABC123", limit=100)
+    assert [r.read_at for r in everything] == sorted((r.read_at for r in everything), reverse=True)
+    pages = [search.search("AB*", limit=10, offset=o) for o in (0, 10, 20)]
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert [r.id for p in pages for r in p] == [r.id for r in everything]
+
+
+def test_filters(reads: PlateReadRepository, db: Database) -> None:
+    reads.bulk_add([read("ABC123", 0, "lpr-1", region="CT", direction="in"),
+                    read("ABC123", 10, "lpr-2", region="NY", direction="out"),
+                    read("ABC124", 20, "lpr-3", region="CT", direction="in")])
+    search = PlateSearch(db)
+
+    def minutes(pattern: str, **kw: object) -> list[int]:
+        got = search.search(pattern, where=ReadFilter(**kw))  # type: ignore[arg-type]
+        return [int((r.read_at - T0).total_seconds() // 60) for r in got]
+
+    assert minutes("ABC12?") == [20, 10, 0]
+    assert minutes("ABC12?", since=T0 + timedelta(minutes=10)) == [20, 10]
+    assert minutes("ABC12?", until=T0 + timedelta(minutes=10)) == [0]
+    assert minutes("ABC12?", cameras=("lpr-1", "lpr-3")) == [20, 0]
+    assert minutes("ABC12?", region="ct") == [20, 0]
+    assert minutes("ABC123", direction="out") == [10]
+    assert minutes("ABC12?", since=T0 + timedelta(minutes=5), until=T0 + timedelta(minutes=15)) == [10]
+    with pytest.raises(ValidationError, match="until: must be after since"):
+        minutes("ABC123", since=T0, until=T0)
+    with pytest.raises(ValidationError, match="since: must carry a time zone"):
+        minutes("ABC123", since=datetime(2026, 7, 4))
+    with pytest.raises(ValidationError, match="limit"):
+        search.search("ABC123", limit=0)
+
+
+def test_history(reads: PlateReadRepository, db: Database) -> None:
+    reads.bulk_add([read("ABC123", 0, "lpr-1", region="CT"), read("ABC123", 5, "lpr-2", region="CT"),
+                    read("ABC123", 9, "lpr-1"), read("A8C123", 7, "lpr-3"), read("XYZ1", 1, "lpr-3")])
+    search = PlateSearch(db)
+    h = search.history("abc 123")
+    assert h is not None
+    assert (h.plate, h.reads, h.first_seen, h.last_seen) == ("ABC123", 3, T0, T0 + timedelta(minutes=9))
+    assert [(c.camera_id, c.reads) for c in h.cameras] == [("lpr-1", 2), ("lpr-2", 1)]
+    assert h.regions == ["CT"] and h.plates == ["ABC123"]
+    fuzzy = search.history("ABC123", fuzzy=True)
+    assert fuzzy is not None and fuzzy.reads == 4 and fuzzy.plates == ["A8C123", "ABC123"]
+    assert search.history("NEVER1") is None
+    with pytest.raises(ValidationError, match="not a pattern"):
+        search.history("ABC*")
+
+
+def test_bulk_add_stores_folded_plates(reads: PlateReadRepository, db: Database) -> None:
+    assert reads.bulk_add(read(f"SO-{i:03d}", i, region="CT", confidence=0.5) for i in range(2500)) == 2500
+    assert reads.count() == 2500
+    with db.session() as s:
+        row = s.scalars(select(PlateReadRow).where(PlateReadRow.plate_norm == "SO007")).one()
+        assert (row.plate_raw, row.plate_fold, row.region, row.read_at) == ("SO-007", "50007", "CT",
+                                                                             T0 + timedelta(minutes=7))
+
+
+def test_migration_backfills_the_folded_plate(db_url: str) -> None:
+    upgrade(db_url, revision="0001")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO cameras (id, name, lat, lon, heading_deg, fov_deg, range_m, kind, "
+                              "stream_main, stream_sub, ptz_protocol, ptz_url, credential_ref, owner, contact, "
+                              "enabled, extra, created_at, updated_at) VALUES ('c', 'c', 0, 0, 0, 90, 100, 'lpr', "
+                              "'', '', 'none', '', '', '', '', true, '{}', :t, :t)"), {"t": T0})
+            for n, plate in enumerate(PLATES):
+                conn.execute(text("INSERT INTO plate_reads (camera_id, plate_raw, plate_norm, region, read_at, "
+                                  "direction, car_id, plate_image_ref, vehicle_image_ref) VALUES ('c', :p, :p, '', "
+                                  ":t, '', '', '', '')"), {"p": plate, "t": T0 + timedelta(seconds=n)})
+    finally:
+        engine.dispose()
+    upgrade(db_url)
+    with Database(db_url) as database, database.session() as s:
+        folded = {str(a): str(b) for a, b in s.execute(text("SELECT plate_norm, plate_fold FROM plate_reads"))}
+    assert folded == {p: fold_plate(p) for p in PLATES}
