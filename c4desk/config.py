@@ -53,6 +53,11 @@ class AlertSettings(BaseModel):
     auto_slew: bool = Field(True, description="Turn PTZ cameras in range toward a new gunshot alert.")
 
 
+class LprSettings(BaseModel):
+    owner_lookup_url: str = Field("", description="Base URL of the vehicle-registration look-up service "
+                                  "(GET {url}/owners/{PLATE}); empty turns owner look-up off.")
+
+
 class HubSettings(BaseModel):
     listen: str = Field("127.0.0.1:8765", description="Ingest endpoint address; loopback unless configured.")
 
@@ -67,6 +72,7 @@ class Settings(BaseModel):
     schema_version: int = 1
     video: VideoSettings = VideoSettings()
     alerts: AlertSettings = AlertSettings()
+    lpr: LprSettings = LprSettings()
     hub: HubSettings = HubSettings()
     demo: DemoSettings = DemoSettings()
 

@@ -49,7 +49,7 @@ def add_screenshot_options(parser: argparse.ArgumentParser) -> None:
 
 
 # Each module has ``register(Subcommands)``; handlers import Qt, media and the store lazily.
-COMMAND_MODULES = ("c4desk.cli.core", "c4desk.cli.alert_commands")
+COMMAND_MODULES = ("c4desk.cli.core", "c4desk.cli.alert_commands", "c4desk.cli.lpr_commands")
 
 
 def _parser() -> argparse.ArgumentParser:

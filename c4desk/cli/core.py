@@ -102,6 +102,8 @@ def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     demo = DemoCity(services, paths, options, hub=hub)
     try:
         demo.start(progress=_print_progress)
+        if demo.owner_service is not None and not settings.lpr.owner_lookup_url:
+            settings.lpr.owner_lookup_url = demo.owner_service.url  # this run only; not saved
         print(f"c4desk: demo city running ({len(demo.placements())} cameras); Ctrl+C stops it", file=sys.stderr)
         if args.no_window:
             deadline = time.monotonic() + args.duration if args.duration else None

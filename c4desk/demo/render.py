@@ -18,6 +18,7 @@ a temporary name first, so an interrupted render never leaves a file that looks 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
@@ -558,3 +559,16 @@ def render_all(out_dir: str | os.PathLike[str], *, placements: Iterable[CameraPl
             if progress:
                 progress(len(result), total)
     return result
+
+
+def plate_crop_jpeg(plate: str, size: Size = (240, 64)) -> bytes:
+    """A licence-plate crop as an LPR camera sends it (JPEG): dark text on a light plate, a thin border."""
+    w, h = size
+    img = Image.new("RGB", (w, h), (236, 236, 228))
+    d = ImageDraw.Draw(img)
+    d.rectangle((1, 1, w - 2, h - 2), outline=(30, 30, 60), width=3)
+    d.text((w // 2, 10), "CONNECTICUT", fill=(30, 50, 120), font=_font(10), anchor="mt")
+    d.text((w // 2, h // 2 + 6), plate, fill=(20, 20, 30), font=_font(30), anchor="mm")
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=85)
+    return out.getvalue()

@@ -7,6 +7,7 @@ the cameras show loop time t.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import time
@@ -20,7 +21,8 @@ import requests
 
 from c4desk.config import Paths, cache_dir
 from c4desk.credentials import put_secret
-from c4desk.demo import city, script
+from c4desk.demo import city, render, script
+from c4desk.demo.owner_service import OwnerService
 from c4desk.demo.render import render_all
 from c4desk.demo.servers import RtspServer
 from c4desk.demo.vapix_simulator import VapixSimulator
@@ -30,6 +32,7 @@ from c4desk.domain.plates import LprRead
 from c4desk.hub.runtime import Hub
 from c4desk.hub.scenario import Occurrence, ScenarioPlayer
 from c4desk.hub.services import Services
+from c4desk.integrations.hotlist_files import parse_hotlist_text
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -59,6 +62,8 @@ class DemoCity:
         self.options = options or DemoOptions()
         self.server: RtspServer | None = None
         self.ptz_simulators: dict[str, VapixSimulator] = {}
+        self.owner_service: OwnerService | None = None
+        self._plate_crops: dict[str, str] = {}
         self.scenario: ScenarioPlayer[script.ScenarioEvent] | None = None
         self.epoch = 0.0
 
@@ -79,7 +84,9 @@ class DemoCity:
                                  period=self.options.clip_seconds)
         self.server.start()
         self._start_ptz_simulators()
+        self.owner_service = OwnerService().start()
         self._import_site()
+        self._import_bolo_list()
         self.scenario = ScenarioPlayer([(e.t, e) for e in script.events()], self._deliver, epoch=self.epoch,
                                        period=script.PERIOD_S)
         self.scenario.start()
@@ -97,6 +104,13 @@ class DemoCity:
                                  mount_height_m=city.PTZ_MOUNT_HEIGHT_M).start()
             self.ptz_simulators[p.id] = sim
             put_secret(self.paths.data_dir, f"demo-{p.id}", f"{DEMO_PTZ_USER}:{DEMO_PTZ_PASSWORD}")
+
+    def _import_bolo_list(self) -> None:
+        """The demo's BOLO list, through the same parser as ``c4desk hotlist import``."""
+        parsed = parse_hotlist_text(script.BOLO_HOTLIST_CSV, hotlist="Demo BOLO", entered_by="demo")
+        if parsed.errors:
+            raise RuntimeError(f"demo BOLO list: {parsed.errors[0]}")
+        self.services.hotlists.import_list("Demo BOLO", parsed.entries, replace=True, source="demo", actor="demo")
 
     def _import_site(self) -> None:
         assert self.server is not None
@@ -128,11 +142,26 @@ class DemoCity:
                 rounds=int(num("rounds")), address=str(p["address"]), beat=str(p["beat"]),
                 district=str(p["district"]), payload=dict(p),
             ), received_at=occ.at)
+        elif event.kind == "lpr_read" and self.hub is not None and (
+                not self.options.camera_ids or p["camera_id"] in self.options.camera_ids):
+            index = [c.id for c in city.PLACEMENTS].index(str(p["camera_id"]))
+            self._post("/api/v1/lpr/events", {
+                "carID": f"{occ.cycle}-{p['car_id']}", "carState": "new", "plateText": p["plate"],
+                "plateRegion": p["region"], "plateConfidence": p["confidence"], "carMoveDirection": p["direction"],
+                "capture_timestamp": occ.at.isoformat(), "camera_info": {"SerialNumber": f"DEMO{index + 1:04d}"},
+                "plateImage": self._plate_crop(str(p["plate"])),
+            })
         elif event.kind == "lpr_read" and (not self.options.camera_ids or p["camera_id"] in self.options.camera_ids):
             self.services.plate_reads.add(LprRead(
                 camera_id=str(p["camera_id"]), plate_raw=str(p["plate"]), read_at=occ.at, region=str(p["region"]),
                 confidence=num("confidence"), direction=str(p["direction"]), car_id=str(p["car_id"]),
             ))
+
+    def _plate_crop(self, plate: str) -> str:
+        """A base64 JPEG of the plate as an LPR camera would crop it."""
+        if plate not in self._plate_crops:
+            self._plate_crops[plate] = base64.b64encode(render.plate_crop_jpeg(plate)).decode()
+        return self._plate_crops[plate]
 
     def _post(self, path: str, payload: dict[str, Any]) -> None:
         assert self.hub is not None
@@ -152,6 +181,9 @@ class DemoCity:
         for sim in self.ptz_simulators.values():
             sim.stop()
         self.ptz_simulators.clear()
+        if self.owner_service is not None:
+            self.owner_service.stop()
+            self.owner_service = None
 
     def __enter__(self) -> DemoCity:
         return self

@@ -13,6 +13,8 @@ from c4desk.config import Paths, Settings
 from c4desk.credentials import hub_token
 from c4desk.hub.gunshot_routes import gunshot_route_factory
 from c4desk.hub.http_server import IngestServer, Request, Response, Route, bind_address
+from c4desk.hub.lpr_matching import HotlistMatcher
+from c4desk.hub.lpr_routes import lpr_route_factory
 from c4desk.hub.services import Services
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ def core_routes(services: Services, paths: Paths) -> dict[tuple[str, str], Route
 
 
 # Feature modules add their factories here (gunshot alerts, LPR events, radar readings).
-ROUTE_FACTORIES: list[RouteFactory] = [core_routes, gunshot_route_factory]
+ROUTE_FACTORIES: list[RouteFactory] = [core_routes, gunshot_route_factory, lpr_route_factory]
 
 
 class Hub:
@@ -39,8 +41,11 @@ class Hub:
         self.host, self.port = bind_address(listen or settings.hub.listen)
         self.token = hub_token(paths.data_dir)
         self.server: IngestServer | None = None
+        self.matcher: HotlistMatcher | None = None
 
     def start(self) -> None:
+        # Matching first, so the first read the endpoint accepts is already checked against the hotlists.
+        self.matcher = HotlistMatcher.for_services(self.services, self.services.hotlists).start()
         routes: dict[tuple[str, str], Route] = {}
         for factory in ROUTE_FACTORIES:
             routes.update(factory(self.services, self.paths))
@@ -56,3 +61,6 @@ class Hub:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        if self.matcher is not None:
+            self.matcher.stop()
+            self.matcher = None

@@ -13,8 +13,10 @@ from c4desk.store.alerts import AlertRepository
 from c4desk.store.bus import EventBus
 from c4desk.store.cameras import CameraRepository
 from c4desk.store.db import Database
+from c4desk.store.hotlists import HotlistRepository
 from c4desk.store.migrate import upgrade
 from c4desk.store.plate_reads import PlateReadRepository
+from c4desk.store.plate_search import PlateSearch
 
 
 @dataclass
@@ -24,6 +26,9 @@ class Services:
     cameras: CameraRepository
     alerts: AlertRepository
     plate_reads: PlateReadRepository
+    # One shared hotlist repository, so edits made through it reload the hub's matcher at once.
+    hotlists: HotlistRepository
+    plate_search: PlateSearch
     backup: Path | None = None  # where the pre-upgrade copy of the SQLite file went, if one was made
 
     @classmethod
@@ -33,7 +38,8 @@ class Services:
         db = Database(url)
         bus = EventBus()
         return cls(db=db, bus=bus, cameras=CameraRepository(db, bus), alerts=AlertRepository(db, bus),
-                   plate_reads=PlateReadRepository(db, bus), backup=backup)
+                   plate_reads=PlateReadRepository(db, bus), hotlists=HotlistRepository(db),
+                   plate_search=PlateSearch(db), backup=backup)
 
     def check_database(self) -> bool:
         return health.ping(self.db)

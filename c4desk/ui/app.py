@@ -16,6 +16,7 @@ from c4desk.config import Paths, Settings
 from c4desk.hub.services import Services
 from c4desk.media.backend import create_player
 from c4desk.media.player import VideoPlayer
+from c4desk.ui.gc_guard import GuiThreadGarbageCollector
 from c4desk.ui.main_window import MainWindow
 from c4desk.ui.map import register_map_scheme
 from c4desk.ui.theme import apply_dark_theme
@@ -33,6 +34,7 @@ def application() -> QApplication:
     app.setApplicationName("c4desk")
     app.setOrganizationName("c4desk")
     apply_dark_theme(app)
+    GuiThreadGarbageCollector(app)
     return app
 
 
@@ -47,7 +49,8 @@ def build_main_window(services: Services, settings: Settings, paths: Paths, user
                       banner: str = "") -> MainWindow:
     ui_state = QSettings(str(paths.ui_state_file), QSettings.Format.IniFormat)
     return MainWindow(services, player_factory(settings), ui_state, user, banner, streets_geojson=load_streets(paths),
-                      data_dir=paths.data_dir, alert_settings=settings.alerts)
+                      data_dir=paths.data_dir, alert_settings=settings.alerts,
+                      owner_lookup_url=settings.lpr.owner_lookup_url)
 
 
 def load_streets(paths: Paths) -> dict[str, object] | None:

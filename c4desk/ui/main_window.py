@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from c4desk import __version__
 from c4desk.config import AlertSettings
@@ -21,6 +21,7 @@ from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.domain.events import AlertChanged, AlertRaised, CamerasChanged, PlateRead
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
+from c4desk.integrations.owner_lookup import OwnerLookupClient
 from c4desk.integrations.ptz import PtzClient, client_for
 from c4desk.ui import theme
 from c4desk.ui.alerts.alert_queue import AlertQueue
@@ -29,9 +30,11 @@ from c4desk.ui.background import run_in_background
 from c4desk.ui.cameras.camera_tree import CameraTree
 from c4desk.ui.event_bridge import EventBridge
 from c4desk.ui.lpr.read_table import PlateReadTable
+from c4desk.ui.lpr.search_panel import PlateSearchPanel
 from c4desk.ui.map.map_view import MapView
 from c4desk.ui.ptz.auto_slew import AutoSlew
 from c4desk.ui.ptz.ptz_panel import PtzPanel
+from c4desk.ui.timefmt import local_time
 from c4desk.ui.wall.live_grid import LiveGrid
 from c4desk.ui.wall.video_view import PlayerFactory
 
@@ -52,11 +55,13 @@ def _placeholder(text: str) -> QLabel:
 class MainWindow(QMainWindow):
     def __init__(self, services: Services, player_factory: PlayerFactory, ui_state: QSettings,
                  user: str, banner: str = "", streets_geojson: dict[str, object] | None = None,
-                 data_dir: Path | None = None, alert_settings: AlertSettings | None = None) -> None:
+                 data_dir: Path | None = None, alert_settings: AlertSettings | None = None,
+                 owner_lookup_url: str = "") -> None:
         super().__init__()
         self.services = services
         self._data_dir = data_dir
         self._alert_settings = alert_settings or AlertSettings()
+        self._owner_lookup_url = owner_lookup_url
         self._ui_state = ui_state
         self._user = user
         self.setWindowTitle(f"c4desk {__version__} - {user}" + (f" - {banner}" if banner else ""))
@@ -71,12 +76,16 @@ class MainWindow(QMainWindow):
         self.ptz_panel = PtzPanel()
         self.auto_slew = AutoSlew(services, self._ptz_client, parent=self)
         self.read_table = PlateReadTable()
+        self.plate_search = PlateSearchPanel(services.plate_search, self._owner_lookup)
+        self.lpr_tabs = QTabWidget()
+        self.lpr_tabs.addTab(self.plate_search, "Search")
+        self.lpr_tabs.addTab(self.read_table, "Live reads")
         self.camera_dock = self._dock("cameras", "Cameras", self.camera_tree, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.map_view = MapView(streets_geojson=streets_geojson)
         self.map_view.setMinimumSize(320, 240)
         self.map_dock = self._dock("map", "Map", self.map_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.alert_dock = self._dock("alerts", "Alerts", self.alert_queue, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.lpr_dock = self._dock("lpr", "Plate reads", self.read_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.lpr_dock = self._dock("lpr", "Plates", self.lpr_tabs, Qt.DockWidgetArea.RightDockWidgetArea)
         self.ptz_dock = self._dock("ptz", "PTZ", self.ptz_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.cases_dock = self._dock("cases", "Cases", _placeholder("Cases and clips (coming with the cases work)"),
                                      Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -134,6 +143,8 @@ class MainWindow(QMainWindow):
         self.next_alert_action = QAction("Go to the alert queue", self, shortcut=QKeySequence("Ctrl+1"))
         alerts_menu.addAction(self.response_action)
         alerts_menu.addAction(self.next_alert_action)
+        self.search_plates_action = QAction("Search plates", self, shortcut=QKeySequence("Ctrl+L"))
+        alerts_menu.addAction(self.search_plates_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("About c4desk", self)
         help_menu.addAction(self.about_action)
@@ -147,6 +158,8 @@ class MainWindow(QMainWindow):
         self.grid.camera_selected.connect(self.on_tile_camera_selected)
         self.grid.camera_status.connect(self.map_view.set_camera_state)
         self.alert_queue.alert_selected.connect(self.map_view.select_alert)
+        self.plate_search.trail_requested.connect(self.on_plate_trail)
+        self.search_plates_action.triggered.connect(self.on_search_plates)
         self.alert_queue.open_requested.connect(self.on_alert_open)
         self.alert_queue.attention.connect(self.on_alert_attention)
         self.auto_slew.slewed.connect(self.on_slewed)
@@ -210,6 +223,23 @@ class MainWindow(QMainWindow):
         if login is None:
             return None
         return client_for(camera, *login)
+
+    def _owner_lookup(self) -> OwnerLookupClient | None:
+        """Called on a worker thread by the plate search panel."""
+        return OwnerLookupClient(self._owner_lookup_url) if self._owner_lookup_url else None
+
+    def on_plate_trail(self, plate: str, reads: list[LprRead]) -> None:
+        """The selected plate's reads as a time-ordered trail on the map."""
+        points = [(c.lat, c.lon, f"{local_time(r.read_at)} {c.id}") for r in reads
+                  if (c := self._cameras.get(r.camera_id)) is not None]
+        self.map_view.show_trail(f"plate-{plate}", points)
+
+    def on_search_plates(self) -> None:
+        self.lpr_dock.show()
+        self.lpr_dock.raise_()
+        self.lpr_tabs.setCurrentWidget(self.plate_search)
+        self.plate_search.pattern.setFocus()
+        self.plate_search.pattern.selectAll()
 
     def on_new_alert(self, alert: Alert) -> None:
         """A new alert: PTZs turn toward it at once; its response view is one keypress away (or shown)."""

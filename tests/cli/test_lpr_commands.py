@@ -9,19 +9,12 @@ from typing import Any
 
 import pytest
 
-import c4desk.cli
 from c4desk.cli import main
 
 SITE = ("id,name,lat,lon,kind,serial\n"
         "lpr-1,Asylum & Main,41.766,-72.675,lpr,ACCC8E000001\n"
         "lpr-2,Park & Broad,41.757,-72.690,lpr,ACCC8E000002\n")
 HOTLIST = "LIC;LIS;VMA;VCO;reason\n7KX193;CT;HOND;BLK;stolen 7/1\nZZZ999;NY;;;wanted\n"
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    if "c4desk.cli.lpr_commands" not in c4desk.cli.COMMAND_MODULES:
-        monkeypatch.setattr(c4desk.cli, "COMMAND_MODULES", (*c4desk.cli.COMMAND_MODULES, "c4desk.cli.lpr_commands"))
 
 
 def run(data_dir: Path, *argv: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,16 @@ register_map_scheme()
 
 GUI_CAMERAS = ("cam01", "cam02", "cam03", "lpr01")
 CLIP_SECONDS = 6.0
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Free each test's widget cycles here, on the GUI thread, not later on some worker thread (see
+    c4desk/ui/gc_guard.py, which does the same for the application)."""
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture(scope="session")
