@@ -4,12 +4,12 @@ owner offline. It answers ``GET /owners/{PLATE}`` the way ``integrations.owner_l
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from c4desk.demo import script
 from c4desk.demo.city import Node
+from c4desk.hub.serving import BackgroundHttpServer
 
 # The suspect's registered address is a couple of streets from the shooting (DEMO-STORY chapter 5).
 _HOME = Node(0, 3)
@@ -40,23 +40,15 @@ class OwnerService:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._server = BackgroundHttpServer(Handler, name="demo-owners")
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return self._server.base_url
 
     def start(self) -> OwnerService:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="demo-owners",
-                                        daemon=True)
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(2.0)
-            self._thread = None
+        self._server.stop()

@@ -30,9 +30,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from c4desk.hub.serving import BackgroundHttpServer
 
 PTZ_PATH = "/axis-cgi/com/ptz.cgi"
 LIMITS = {"MinPan": -180.0, "MaxPan": 180.0, "MinTilt": -90.0, "MaxTilt": 20.0, "MinZoom": 1.0, "MaxZoom": 9999.0}
@@ -96,33 +98,24 @@ class VapixSimulator:
         self._drop = 0
         self.delay_s = 0.0  # answer this late (read-timeout tests)
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._server = BackgroundHttpServer(self._handler_class(), name="vapix-sim")
 
     # --- life --------------------------------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.base_url
 
     @property
     def ptz_url(self) -> str:
         return self.url + PTZ_PATH
 
     def start(self) -> VapixSimulator:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="vapix-sim",
-                                        daemon=True)
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(2.0)
-            self._thread = None
+        self._server.stop()
 
     def __enter__(self) -> VapixSimulator:
         return self.start()

@@ -10,15 +10,15 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from c4desk.domain.errors import FieldError, ValidationError
+from c4desk.hub.serving import BackgroundHttpServer
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: an LPR event with two JPEG crops fits; a runaway sender does not
@@ -67,33 +67,22 @@ class IngestServer:
         self.routes = dict(routes)
         self.token = token
         self.max_body = max_body
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._server = BackgroundHttpServer(self._handler_class(), host=host, port=port, name="hub-http")
 
     @property
     def address(self) -> tuple[str, int]:
-        host, port = self._httpd.server_address[:2]
-        return str(host), int(port)
+        return self._server.address
 
     @property
     def base_url(self) -> str:
-        host, port = self.address
-        return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+        return self._server.base_url
 
     def start(self) -> None:
-        # A short poll interval makes stop() prompt (shutdown waits for the next poll).
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="hub-http",
-                                        daemon=True)
-        self._thread.start()
+        self._server.start()
         log.info("hub ingest listening on %s", self.base_url)
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(2.0)
-            self._thread = None
+        self._server.stop()
 
     def _authorised(self, header: str | None) -> bool:
         if self.token is None:
