@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QApplication
 
 from c4desk.demo import city, render
 from c4desk.demo.servers import RtspServer
@@ -24,10 +26,18 @@ CLIP_SECONDS = 6.0
 
 @pytest.fixture(autouse=True)
 def collect_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Free each test's widget cycles here, on the GUI thread, not later on some worker thread (see
-    c4desk/ui/gc_guard.py, which does the same for the application)."""
+    """Free each test's widgets here, on the GUI thread: top-level windows are deleted (not just closed), so no
+    QtWebEngine page outlives the shared profile at exit (which crashes the interpreter), and widget cycles are
+    collected now rather than later on some worker thread (see c4desk/ui/gc_guard.py)."""
     gc.disable()
     yield
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        for widget in app.topLevelWidgets():
+            widget.close()
+            widget.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
     gc.collect()
     gc.enable()
 
