@@ -10,7 +10,7 @@ VENV="${C4DESK_VENV:-$REPO/.venv}"
 RUNTIME_PACKAGES=(
   python3 python3-venv python3-gi gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
-  vlc-bin vlc-plugin-base libvlc5 ffmpeg fonts-dejavu-core
+  vlc-bin vlc-plugin-base vlc-plugin-video-output libvlc5 ffmpeg fonts-dejavu-core
   libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libnss3 libxcomposite1
   libxdamage1 libxrandr2 libxtst6 libxshmfence1 libgbm1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxkbfile1 libxss1

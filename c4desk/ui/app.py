@@ -14,12 +14,11 @@ from PySide6.QtWidgets import QApplication
 
 from c4desk.config import Paths, Settings
 from c4desk.hub.services import Services
-from c4desk.media.backend import create_player
-from c4desk.media.player import VideoPlayer
 from c4desk.ui.gc_guard import GuiThreadGarbageCollector
 from c4desk.ui.main_window import MainWindow
 from c4desk.ui.map import register_map_scheme
 from c4desk.ui.theme import apply_dark_theme
+from c4desk.ui.wall.players import PlayerSource
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +37,11 @@ def application() -> QApplication:
     return app
 
 
-def player_factory(settings: Settings) -> Callable[[str, tuple[int, int] | None], VideoPlayer]:
-    def make(url: str, target_size: tuple[int, int] | None) -> VideoPlayer:
-        return create_player(url, settings.video.backend, network_caching_ms=settings.video.network_caching_ms,
-                             target_size=target_size)
-    return make
-
-
 def build_main_window(services: Services, settings: Settings, paths: Paths, user: str,
                       banner: str = "") -> MainWindow:
     ui_state = QSettings(str(paths.ui_state_file), QSettings.Format.IniFormat)
-    return MainWindow(services, player_factory(settings), ui_state, user, banner, streets_geojson=load_streets(paths),
+    return MainWindow(services, PlayerSource(settings.video), ui_state, user, banner,
+                      streets_geojson=load_streets(paths),
                       data_dir=paths.data_dir, alert_settings=settings.alerts,
                       owner_lookup_url=settings.lpr.owner_lookup_url)
 

@@ -23,6 +23,8 @@ from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.integrations.owner_lookup import OwnerLookupClient
 from c4desk.integrations.ptz import PtzClient, client_for
+from c4desk.store.snapshots import SnapshotRepository
+from c4desk.store.views import ViewRepository
 from c4desk.ui import theme
 from c4desk.ui.alerts.alert_queue import AlertQueue
 from c4desk.ui.alerts.response import describe_response, response_cameras
@@ -35,6 +37,7 @@ from c4desk.ui.map.map_view import MapView
 from c4desk.ui.ptz.auto_slew import AutoSlew
 from c4desk.ui.ptz.ptz_panel import PtzPanel
 from c4desk.ui.timefmt import local_time
+from c4desk.ui.wall.controller import WallController
 from c4desk.ui.wall.live_grid import LiveGrid
 from c4desk.ui.wall.video_view import PlayerFactory
 
@@ -71,6 +74,9 @@ class MainWindow(QMainWindow):
 
         self.grid = LiveGrid(player_factory, parent=self)
         self.setCentralWidget(self.grid)
+        self.wall = WallController(
+            self.grid, player_factory, bus=services.bus, user=user, window=self, views=ViewRepository(services.db),
+            snapshots=SnapshotRepository(services.db, data_dir / "media" / "snapshots") if data_dir else None)
         self.camera_tree = CameraTree()
         self.alert_queue = AlertQueue(services, user)
         self.ptz_panel = PtzPanel()
@@ -140,17 +146,19 @@ class MainWindow(QMainWindow):
         self.response_action = QAction("Response view for the selected alert", self,
                                        shortcut=QKeySequence("Ctrl+Return"))
         self.response_action.setToolTip("Put the cameras that can see the alert on the wall, and turn PTZs to it")
-        self.next_alert_action = QAction("Go to the alert queue", self, shortcut=QKeySequence("Ctrl+1"))
+        self.next_alert_action = QAction("Go to the alert queue", self, shortcut=QKeySequence("F6"))
         alerts_menu.addAction(self.response_action)
         alerts_menu.addAction(self.next_alert_action)
         self.search_plates_action = QAction("Search plates", self, shortcut=QKeySequence("Ctrl+L"))
         alerts_menu.addAction(self.search_plates_action)
+        self.wall.populate_menu(self.menuBar().addMenu("&Wall"))
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("About c4desk", self)
         help_menu.addAction(self.about_action)
 
     def _connect_signals(self) -> None:
         self.camera_tree.camera_activated.connect(self.open_camera)
+        self.wall.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.map_view.camera_clicked.connect(self.on_map_camera_clicked)
         self.map_view.alert_clicked.connect(self.alert_queue.select_alert)
         self.map_view.area_selected.connect(self.on_area_selected)
@@ -188,11 +196,12 @@ class MainWindow(QMainWindow):
             self.camera_dock.setWindowTitle(f"Cameras ({len(cameras)})")
             first_load = not self._cameras
             self._cameras = {c.id: c for c in cameras}
+            self.wall.set_cameras(cameras)
             self.map_view.set_cameras(cameras)
             if first_load:
                 # Again once the docks have their final sizes, so the whole site is in view.
                 self.map_view.fit_to_cameras()
-                QTimer.singleShot(600, self.map_view.fit_to_cameras)
+                QTimer.singleShot(600, self.map_view, self.map_view.fit_to_cameras)
             self.map_view.set_alerts(alerts)
             self.read_table.records.set_records(reads)
 
@@ -279,7 +288,8 @@ class MainWindow(QMainWindow):
         self.alert_dock.raise_()
         QApplication.alert(self)
         self.alert_dock.setWindowTitle("Alerts - NEW PRIORITY 1")
-        QTimer.singleShot(8000, lambda: self.alert_dock.setWindowTitle("Alerts"))
+        # Bound to the dock, so the timer dies with it (a window closed within 8 s).
+        QTimer.singleShot(8000, self.alert_dock, lambda: self.alert_dock.setWindowTitle("Alerts"))
 
     def on_slewed(self, camera_id: str, pan: float, tilt: float) -> None:
         self.statusBar().showMessage(f"{camera_id} turned to pan {pan:.0f}°, tilt {tilt:.0f}°", 5000)
@@ -367,18 +377,20 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.camera_dock, self.map_dock], [240, 560], Qt.Orientation.Horizontal)
         self.resizeDocks([self.map_dock, self.alert_dock], [520, 320], Qt.Orientation.Vertical)
         self._default_state = self.saveState()
+        self.wall.restore_state(self._ui_state, self._state_key("wall"))
         if state is not None:
             self.restoreState(state)
 
     def save_layout(self) -> None:
         self._ui_state.setValue(self._state_key("geometry"), self.saveGeometry())
         self._ui_state.setValue(self._state_key("state"), self.saveState())
+        self.wall.save_state(self._ui_state, self._state_key("wall"))
         self._ui_state.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         self.ptz_panel.shutdown(wait_ms=2000)
         self._health_timer.stop()
-        self.grid.close_players()
+        self.wall.close()
         self.bridge.close()
         super().closeEvent(event)

@@ -9,11 +9,12 @@ from c4desk.store.models.cameras import CameraRow, RadarReadingRow
 from c4desk.store.models.cases import CaseRow, ClipRow, IntelNoteRow, VideoSearchTaskRow
 from c4desk.store.models.people import AuditEventRow, SavedViewRow, UserRow
 from c4desk.store.models.plates import HotlistEntryRow, HotlistRow, PlateReadRow
+from c4desk.store.models.views import SnapshotRow
 
 metadata = Base.metadata
 
 __all__ = [
     "AlertHistoryRow", "AlertRow", "AuditEventRow", "Base", "CameraRow", "CaseRow", "ClipRow",
-    "HotlistEntryRow", "HotlistRow", "IntelNoteRow", "PlateReadRow", "RadarReadingRow", "SavedViewRow",
+    "HotlistEntryRow", "HotlistRow", "IntelNoteRow", "PlateReadRow", "RadarReadingRow", "SavedViewRow", "SnapshotRow",
     "UTCDateTime", "UserRow", "VideoSearchTaskRow", "metadata", "utcnow",
 ]

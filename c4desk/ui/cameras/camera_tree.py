@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from c4desk.domain.camera import Camera, CameraKind
+from c4desk.ui.wall.mime import enable_camera_drag
 
 GROUP_TITLES = {CameraKind.FIXED: "Fixed", CameraKind.PTZ: "PTZ", CameraKind.LPR: "LPR",
                 CameraKind.PRIVATE: "Private (registered)"}
@@ -28,6 +29,7 @@ class CameraTree(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
+        enable_camera_drag(self.tree)  # drag a camera onto a wall tile
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.filter_edit)
