@@ -145,10 +145,16 @@ def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
 
 
 def _open_first_cameras(window: object, services: Services) -> None:
-    """The demo opens on moving video: the first four fixed cameras along the vehicle's route."""
+    """The demo opens on moving video: its saved, shared start view (four cameras along the getaway route)."""
+    from c4desk.demo.run import DEMO_VIEW_OWNER, START_VIEW
+    from c4desk.store.views import ViewRepository
     from c4desk.ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
+    view = ViewRepository(services.db).find(DEMO_VIEW_OWNER, START_VIEW)
+    if view is not None:
+        window.wall.load_view(view)
+        return
     for camera in [c for c in services.cameras.list() if c.kind.value == "fixed"][:4]:
         window.open_camera(camera)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,17 +29,21 @@ from c4desk.demo.servers import RtspServer
 from c4desk.demo.vapix_simulator import VapixSimulator
 from c4desk.domain.alerts import GunshotReport
 from c4desk.domain.camera import CameraKind
+from c4desk.domain.layouts import ViewSpec, preset
 from c4desk.domain.plates import LprRead
 from c4desk.hub.runtime import Hub
 from c4desk.hub.scenario import Occurrence, ScenarioPlayer
 from c4desk.hub.services import Services
 from c4desk.integrations.hotlist_files import parse_hotlist_text
+from c4desk.store.views import ViewRepository
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 # The demo's PTZ simulators' login; a real site keeps each camera's in the keyring under its credential_ref.
 DEMO_PTZ_USER = "demo"
 DEMO_PTZ_PASSWORD = "demo"
+START_VIEW = "Demo: the getaway route"
+DEMO_VIEW_OWNER = "demo"
 
 
 @dataclass
@@ -63,6 +68,10 @@ class DemoCity:
         self.server: RtspServer | None = None
         self.ptz_simulators: dict[str, VapixSimulator] = {}
         self.owner_service: OwnerService | None = None
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self._clips: dict[str, Path] = {}
+        self.restarts = 0
         self._plate_crops: dict[str, str] = {}
         self.scenario: ScenarioPlayer[script.ScenarioEvent] | None = None
         self.epoch = 0.0
@@ -87,11 +96,35 @@ class DemoCity:
         self.owner_service = OwnerService().start()
         self._import_site()
         self._import_bolo_list()
+        self._save_start_view()
         self.scenario = ScenarioPlayer([(e.t, e) for e in script.events()], self._deliver, epoch=self.epoch,
                                        period=script.PERIOD_S)
         self.scenario.start()
+        self._clips = clips
+        self._supervisor = threading.Thread(target=self._supervise, name="demo-supervisor", daemon=True)
+        self._supervisor.start()
         log.info("demo city running: %d cameras on rtsp://%s:%s (server pid %s)", len(clips), self.server.bind,
                  self.server.port, self.server.pid)
+
+    def _supervise(self) -> None:
+        """Restart the RTSP server on the same port if it dies, as a recorder supervisor would restart a camera
+        pull: gst-rtsp-server 1.22 can abort (gst_rtsp_media_get_rates assertion) when a client's PLAY races a
+        media being prepared. The tiles' watchdogs reconnect by themselves."""
+        while not self._stopping.wait(0.5):
+            server = self.server
+            if server is None or server.running:
+                continue
+            log.warning("demo RTSP server (pid %s) died; restarting it on port %s", server.pid, server.port)
+            replacement = RtspServer(self._clips, port=server.port or 0, epoch=self.epoch,
+                                     period=self.options.clip_seconds)
+            try:
+                replacement.start()
+            except Exception:
+                log.exception("demo RTSP server restart failed; trying again")
+                replacement.stop()
+                continue
+            self.restarts += 1
+            self.server = replacement
 
     def _start_ptz_simulators(self) -> None:
         """No real Axis camera exists here: each demo PTZ camera is a VAPIX simulator (digest auth, presets,
@@ -104,6 +137,12 @@ class DemoCity:
                                  mount_height_m=city.PTZ_MOUNT_HEIGHT_M).start()
             self.ptz_simulators[p.id] = sim
             put_secret(self.paths.data_dir, f"demo-{p.id}", f"{DEMO_PTZ_USER}:{DEMO_PTZ_PASSWORD}")
+
+    def _save_start_view(self) -> None:
+        """The view the demo opens on (shared, favourite 1): the first four cameras along the getaway route."""
+        route = [p.id for p in self.placements() if p.kind is CameraKind.FIXED][:4]
+        spec = ViewSpec(START_VIEW, preset("2x2"), cameras=tuple(route), favourite=1)
+        ViewRepository(self.services.db).save(DEMO_VIEW_OWNER, spec, shared=True, note="demo city")
 
     def _import_bolo_list(self) -> None:
         """The demo's BOLO list, through the same parser as ``c4desk hotlist import``."""
@@ -171,6 +210,10 @@ class DemoCity:
             log.error("demo event refused by the hub (%s): %s", response.status_code, response.text[:500])
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(5.0)
+            self._supervisor = None
         self._http.close()
         if self.scenario is not None:
             self.scenario.stop()

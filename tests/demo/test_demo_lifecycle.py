@@ -83,3 +83,29 @@ def test_servers_stop_when_the_window_closes(demo_port_settings: Path, media_cac
         assert proc.wait(timeout=60) == 0, "".join(seen)
     assert shot.stat().st_size > 10_000
     assert not alive(pid)
+
+
+def test_a_dead_rtsp_server_is_restarted_on_its_port(data_dir: Path, media_cache: Path) -> None:
+    from c4desk.config import Paths
+    from c4desk.demo.run import DemoCity, DemoOptions
+    from c4desk.hub.services import Services
+    from c4desk.store.db import sqlite_url
+
+    services = Services.open(sqlite_url(data_dir / "c4desk.sqlite"))
+    demo = DemoCity(services, Paths(data_dir), DemoOptions(clip_seconds=4, camera_ids=("cam01",), rtsp_port=0,
+                                                           clip_dir=media_cache))
+    try:
+        demo.start()
+        assert demo.server is not None
+        first_pid, port = demo.server.pid, demo.server.port
+        assert first_pid is not None
+        os.kill(first_pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while demo.restarts == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert demo.restarts == 1
+        assert demo.server.running and demo.server.port == port and demo.server.pid != first_pid
+    finally:
+        demo.stop()
+        services.close()
+    assert not alive(first_pid)
