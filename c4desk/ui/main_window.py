@@ -31,6 +31,7 @@ from c4desk.ui.alerts.response import describe_response, response_cameras
 from c4desk.ui.background import run_in_background
 from c4desk.ui.cameras.camera_tree import CameraTree
 from c4desk.ui.event_bridge import EventBridge
+from c4desk.ui.lpr.bolo_dialog import BoloDialog
 from c4desk.ui.lpr.read_table import PlateReadTable
 from c4desk.ui.lpr.search_panel import PlateSearchPanel
 from c4desk.ui.map.map_view import MapView
@@ -150,7 +151,9 @@ class MainWindow(QMainWindow):
         alerts_menu.addAction(self.response_action)
         alerts_menu.addAction(self.next_alert_action)
         self.search_plates_action = QAction("Search plates", self, shortcut=QKeySequence("Ctrl+L"))
+        self.new_bolo_action = QAction("New BOLO...", self, shortcut=QKeySequence("Ctrl+B"))
         alerts_menu.addAction(self.search_plates_action)
+        alerts_menu.addAction(self.new_bolo_action)
         self.wall.populate_menu(self.menuBar().addMenu("&Wall"))
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("About c4desk", self)
@@ -168,6 +171,7 @@ class MainWindow(QMainWindow):
         self.alert_queue.alert_selected.connect(self.map_view.select_alert)
         self.plate_search.trail_requested.connect(self.on_plate_trail)
         self.search_plates_action.triggered.connect(self.on_search_plates)
+        self.new_bolo_action.triggered.connect(self.on_new_bolo)
         self.alert_queue.open_requested.connect(self.on_alert_open)
         self.alert_queue.attention.connect(self.on_alert_attention)
         self.auto_slew.slewed.connect(self.on_slewed)
@@ -249,6 +253,11 @@ class MainWindow(QMainWindow):
         self.lpr_tabs.setCurrentWidget(self.plate_search)
         self.plate_search.pattern.setFocus()
         self.plate_search.pattern.selectAll()
+
+    def on_new_bolo(self) -> None:
+        dialog = BoloDialog(self.services.hotlists, self._user, self, plate=self.plate_search.pattern.text())
+        if dialog.exec() and dialog.stored is not None:
+            self.statusBar().showMessage(f"BOLO {dialog.stored.plate} saved; reads are matched against it now", 8000)
 
     def on_new_alert(self, alert: Alert) -> None:
         """A new alert: PTZs turn toward it at once; its response view is one keypress away (or shown)."""
