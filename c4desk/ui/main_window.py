@@ -168,6 +168,8 @@ class MainWindow(QMainWindow):
         self.map_view.problems.connect(self.on_map_problems)
         self.grid.camera_selected.connect(self.on_tile_camera_selected)
         self.grid.camera_status.connect(self.map_view.set_camera_state)
+        self.grid.ptz_center_requested.connect(self.on_ptz_center)
+        self.grid.ptz_zoom_requested.connect(self.on_ptz_zoom)
         self.alert_queue.alert_selected.connect(self.map_view.select_alert)
         self.plate_search.trail_requested.connect(self.on_plate_trail)
         self.search_plates_action.triggered.connect(self.on_search_plates)
@@ -227,6 +229,15 @@ class MainWindow(QMainWindow):
             self.ptz_dock.raise_()
             run_in_background(lambda: self._ptz_client(camera), lambda c: self.ptz_panel.set_camera(camera, c),
                               lambda exc: self.ptz_panel.set_camera(camera, None))
+
+    def on_ptz_center(self, camera: Camera, x: int, y: int, width: int, height: int) -> None:
+        """Ctrl+click on a PTZ tile: the panel (already on that camera, the click selected it) centres there."""
+        if self.ptz_panel.camera is not None and self.ptz_panel.camera.id == camera.id:
+            self.ptz_panel.center_on(x, y, width, height)
+
+    def on_ptz_zoom(self, camera: Camera, steps: int) -> None:
+        if self.ptz_panel.camera is not None and self.ptz_panel.camera.id == camera.id:
+            self.ptz_panel.zoom_step(steps)
 
     def _ptz_client(self, camera: Camera) -> PtzClient | None:
         """A PTZ client with the camera's login from the keyring. Runs off the GUI thread (keyring may block)."""

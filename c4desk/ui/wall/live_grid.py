@@ -42,6 +42,8 @@ CameraLookup = Callable[[str], Camera | None]
 class LiveGrid(QWidget):
     camera_selected = Signal(object)  # Camera | None: the camera of the tile the analyst selected
     camera_status = Signal(str, str)  # camera id, status (live, offline, ...)
+    ptz_center_requested = Signal(object, int, int, int, int)  # Camera, x, y, picture width, height
+    ptz_zoom_requested = Signal(object, int)  # Camera, wheel steps
     view_changed = Signal()  # layout, cameras or cycle changed (for saving state)
     push_requested = Signal(tuple, str)  # camera ids ("" = empty tile), layout (preset name or JSON)
     snapshot_requested = Signal(object)  # VideoView
@@ -347,6 +349,8 @@ class LiveGrid(QWidget):
         tile.escape_pressed.connect(self.restore_tile)
         tile.status_changed.connect(lambda status, _reason, t=tile: self._on_tile_status(t, status))
         tile.context_requested.connect(lambda pos, t=tile: self._on_context(t, pos))
+        tile.ptz_center_requested.connect(lambda x, y, w, h, t=tile: self._on_ptz_center(t, x, y, w, h))
+        tile.ptz_zoom_requested.connect(lambda steps, t=tile: self._on_ptz_zoom(t, steps))
         if self._editable:
             tile.clear_requested.connect(lambda t=tile: self.clear_tile(t))
             tile.drag_requested.connect(lambda t=tile: self._start_drag(t))
@@ -355,6 +359,14 @@ class LiveGrid(QWidget):
         tile.grid_uid = self.uid
         tile.show()
         return tile
+
+    def _on_ptz_center(self, tile: VideoView, x: int, y: int, w: int, h: int) -> None:
+        if tile.camera is not None:
+            self.ptz_center_requested.emit(tile.camera, x, y, w, h)
+
+    def _on_ptz_zoom(self, tile: VideoView, steps: int) -> None:
+        if tile.camera is not None:
+            self.ptz_zoom_requested.emit(tile.camera, steps)
 
     def _drop_tile(self, tile: VideoView) -> None:
         self._wanted.pop(tile, None)

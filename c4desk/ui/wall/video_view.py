@@ -45,10 +45,11 @@ from PySide6.QtGui import (
     QPixmap,
     QResizeEvent,
     QShowEvent,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
-from c4desk.domain.camera import STREAM_SCHEMES, Camera
+from c4desk.domain.camera import STREAM_SCHEMES, Camera, CameraKind
 from c4desk.domain.layouts import SNAP_TOLERANCE, StreamChoice, choose_stream, decode_size
 from c4desk.media.player import Frame, PlayerState, VideoPlayer
 from c4desk.ui import theme
@@ -187,6 +188,9 @@ class VideoView(QWidget):
     cameras_dropped = Signal(list)  # camera ids dropped from a camera list
     tile_dropped = Signal(str, int)  # grid uid, tile index of a tile dropped here
     frame_shown = Signal(object)  # Frame: a new picture is about to be painted
+    # In-tile PTZ: Ctrl+click centres on that point of the picture (x, y, picture width, height); Ctrl+wheel zooms.
+    ptz_center_requested = Signal(int, int, int, int)
+    ptz_zoom_requested = Signal(int)
 
     def __init__(self, player_factory: PlayerFactory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -626,6 +630,9 @@ class VideoView(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus()
         self.selected.emit()
+        if (event.button() == Qt.MouseButton.LeftButton and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+                and self._ptz_click(event.position().toPoint())):
+            return
         self._press = event.position().toPoint() if event.button() == Qt.MouseButton.LeftButton else None
         super().mousePressEvent(event)
 
@@ -645,6 +652,26 @@ class VideoView(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.activated.emit()
         super().mouseDoubleClickEvent(event)
+
+    def _ptz_click(self, pos: QPoint) -> bool:
+        """Ctrl+click on a PTZ camera's picture: ask to centre there, in the picture's own pixel grid."""
+        if self._camera is None or self._camera.kind is not CameraKind.PTZ or self._image is None:
+            return False
+        target, _, _ = self._placement(self._image, self.rect())
+        if not target.contains(pos) or target.width() < 2 or target.height() < 2:
+            return False
+        self.ptz_center_requested.emit(pos.x() - target.x(), pos.y() - target.y(), target.width(), target.height())
+        return True
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if (self._camera is not None and self._camera.kind is CameraKind.PTZ
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            steps = event.angleDelta().y() // 120
+            if steps:
+                self.ptz_zoom_requested.emit(steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
