@@ -19,6 +19,7 @@ from c4desk.credentials import camera_login
 from c4desk.domain.alerts import Alert
 from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.domain.events import AlertChanged, AlertRaised, CamerasChanged, PlateRead
+from c4desk.domain.layouts import ViewSpec, fitting_layout
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.integrations.owner_lookup import OwnerLookupClient
@@ -323,8 +324,10 @@ class MainWindow(QMainWindow):
         if not cameras:
             self.statusBar().showMessage("No camera sees that area", 5000)
             return
-        self.grid.show_cameras(cameras)
-        shown = min(len(cameras), len(self.grid.tiles))
+        # A new (unsaved) view sized to hold them all; the analyst can save it from the Wall menu.
+        layout = fitting_layout(len(cameras))
+        self.grid.apply_view(ViewSpec("Area selection", layout, tuple(c.id for c in cameras[: len(layout.tiles)])))
+        shown = min(len(cameras), len(layout.tiles))
         self.statusBar().showMessage(f"{len(cameras)} camera(s) see that area; showing {shown}", 5000)
 
     def on_map_problems(self, problems: list[str]) -> None:

@@ -117,3 +117,16 @@ def test_unreachable_camera_says_why_and_keeps_the_rest_running(qtbot: QtBot, se
     assert "refused" in dead.reason.lower()
     qtbot.waitUntil(lambda: good.status == "live", timeout=8000)
     window.close()
+
+
+def test_area_selection_opens_a_view_of_every_camera_that_sees_it(qtbot: QtBot, services: Services,
+                                                                  demo_site: list[str], data_dir: Path) -> None:
+    window = open_window(qtbot, services, data_dir)
+    window.on_area_selected(["cam01", "cam02", "cam03", "lpr01", "unknown"])
+    qtbot.waitUntil(lambda: window.grid.cameras()[:4] == ["cam01", "cam02", "cam03", "lpr01"], timeout=5000)
+    assert len(window.grid.tiles) == 4  # a 2x2 view sized to the selection
+    window.on_area_selected(["cam03"])
+    qtbot.waitUntil(lambda: window.grid.cameras() == ["cam03"], timeout=5000)  # one camera: a 1x1 view
+    window.on_area_selected(["unknown"])  # nothing known sees it: the view is left as it was
+    assert window.grid.cameras() == ["cam03"]
+    window.close()
