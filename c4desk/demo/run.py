@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from c4desk.credentials import put_secret
 from c4desk.demo import city, render, script
 from c4desk.demo.owner_service import OwnerService
 from c4desk.demo.render import render_all
-from c4desk.demo.servers import RtspServer
+from c4desk.demo.servers import SupervisedRtspServer
 from c4desk.demo.vapix_simulator import VapixSimulator
 from c4desk.domain.alerts import GunshotReport
 from c4desk.domain.camera import CameraKind
@@ -65,13 +64,11 @@ class DemoCity:
         self._http = requests.Session()
         self.paths = paths
         self.options = options or DemoOptions()
-        self.server: RtspServer | None = None
+        # Supervised: gst-rtsp-server can abort; it comes back on the same port and the tiles reconnect.
+        self.server: SupervisedRtspServer | None = None
         self.ptz_simulators: dict[str, VapixSimulator] = {}
         self.owner_service: OwnerService | None = None
-        self._stopping = threading.Event()
-        self._supervisor: threading.Thread | None = None
-        self._clips: dict[str, Path] = {}
-        self.restarts = 0
+
         self._plate_crops: dict[str, str] = {}
         self.scenario: ScenarioPlayer[script.ScenarioEvent] | None = None
         self.epoch = 0.0
@@ -89,9 +86,8 @@ class DemoCity:
         clips = self.render(progress)
         # Whole seconds, so loop time on the burned-in clocks reads the same as the epoch arithmetic.
         self.epoch = float(int(time.time()))
-        self.server = RtspServer(clips, port=self.options.rtsp_port, epoch=self.epoch,
-                                 period=self.options.clip_seconds)
-        self.server.start()
+        self.server = SupervisedRtspServer(clips, port=self.options.rtsp_port, epoch=self.epoch,
+                                           period=self.options.clip_seconds).start()
         self._start_ptz_simulators()
         self.owner_service = OwnerService().start()
         self._import_site()
@@ -100,31 +96,9 @@ class DemoCity:
         self.scenario = ScenarioPlayer([(e.t, e) for e in script.events()], self._deliver, epoch=self.epoch,
                                        period=script.PERIOD_S)
         self.scenario.start()
-        self._clips = clips
-        self._supervisor = threading.Thread(target=self._supervise, name="demo-supervisor", daemon=True)
-        self._supervisor.start()
+
         log.info("demo city running: %d cameras on rtsp://%s:%s (server pid %s)", len(clips), self.server.bind,
                  self.server.port, self.server.pid)
-
-    def _supervise(self) -> None:
-        """Restart the RTSP server on the same port if it dies, as a recorder supervisor would restart a camera
-        pull: gst-rtsp-server 1.22 can abort (gst_rtsp_media_get_rates assertion) when a client's PLAY races a
-        media being prepared. The tiles' watchdogs reconnect by themselves."""
-        while not self._stopping.wait(0.5):
-            server = self.server
-            if server is None or server.running:
-                continue
-            log.warning("demo RTSP server (pid %s) died; restarting it on port %s", server.pid, server.port)
-            replacement = RtspServer(self._clips, port=server.port or 0, epoch=self.epoch,
-                                     period=self.options.clip_seconds)
-            try:
-                replacement.start()
-            except Exception:
-                log.exception("demo RTSP server restart failed; trying again")
-                replacement.stop()
-                continue
-            self.restarts += 1
-            self.server = replacement
 
     def _start_ptz_simulators(self) -> None:
         """No real Axis camera exists here: each demo PTZ camera is a VAPIX simulator (digest auth, presets,
@@ -210,10 +184,6 @@ class DemoCity:
             log.error("demo event refused by the hub (%s): %s", response.status_code, response.text[:500])
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._supervisor is not None:
-            self._supervisor.join(5.0)
-            self._supervisor = None
         self._http.close()
         if self.scenario is not None:
             self.scenario.stop()

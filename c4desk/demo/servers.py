@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import logging
 import os
 import select
 import shutil
@@ -17,12 +18,15 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from functools import cache
 from pathlib import Path
 from types import TracebackType
 
 from c4desk.demo import script
+
+log = logging.getLogger(__name__)
 
 SERVER_SCRIPT = Path(__file__).with_name("gst_rtsp_server.py")
 GST_APT_PACKAGES = (
@@ -193,3 +197,85 @@ class RtspServer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+class SupervisedRtspServer:
+    """An RtspServer started again on the same ports whenever it dies, as a recorder supervisor would restart a
+    camera pull.
+
+    Why: gst-rtsp-server 1.22 now and then aborts with ``gst_rtsp_media_get_rates: assertion failed`` when a
+    client's PLAY arrives while the looper's first flushing seek has just cleared the payloader's SEGMENT event.
+    Players ride that out like any camera outage (they reconnect); the server must come back on the same port.
+    """
+
+    def __init__(self, clips: dict[str, Path], *, port: int = 0, bind: str = "127.0.0.1",
+                 epoch: float | None = None, period: float = script.PERIOD_S, http_port: int | None = None) -> None:
+        self._clips = clips
+        self.bind = bind
+        self.epoch = float(int(time.time())) if epoch is None else epoch
+        self.period = period
+        self._requested = (port, http_port)
+        self.server: RtspServer | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._watch: threading.Thread | None = None
+
+    def start(self, timeout: float = 10.0) -> SupervisedRtspServer:
+        port, http_port = self._requested
+        self.server = RtspServer(self._clips, port=port, bind=self.bind, epoch=self.epoch, period=self.period,
+                                 http_port=http_port).start(timeout)
+        self._stopping.clear()
+        self._watch = threading.Thread(target=self._supervise, name="rtsp-supervisor", daemon=True)
+        self._watch.start()
+        return self
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(0.2):
+            server = self.server
+            if server is None or server.running:
+                continue
+            port, http_port = server.port, server.http_port  # stop() forgets them
+            log.warning("demo RTSP server (pid %s) died; restarting it on port %s", server.pid, port)
+            server.stop()
+            replacement = RtspServer(self._clips, port=port or 0, bind=self.bind, epoch=self.epoch,
+                                     period=self.period, http_port=http_port)
+            try:
+                replacement.start()
+            except ServerError:
+                log.exception("demo RTSP server restart failed; trying again")
+                replacement.stop()
+                continue
+            self.server = replacement
+            self.restarts += 1
+
+    @property
+    def port(self) -> int | None:
+        return self.server.port if self.server else None
+
+    @property
+    def http_port(self) -> int | None:
+        return self.server.http_port if self.server else None
+
+    @property
+    def pid(self) -> int | None:
+        return self.server.pid if self.server else None
+
+    @property
+    def running(self) -> bool:
+        return self.server is not None and self.server.running
+
+    def url(self, camera_id: str) -> str:
+        assert self.server is not None, "not started"
+        return self.server.url(camera_id)
+
+    def http_url(self, camera_id: str) -> str:
+        assert self.server is not None, "not started"
+        return self.server.http_url(camera_id)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._watch is not None:
+            self._watch.join(5.0)
+            self._watch = None
+        if self.server is not None:
+            self.server.stop()

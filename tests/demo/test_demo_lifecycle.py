@@ -101,9 +101,9 @@ def test_a_dead_rtsp_server_is_restarted_on_its_port(data_dir: Path, media_cache
         assert first_pid is not None
         os.kill(first_pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while demo.restarts == 0 and time.monotonic() < deadline:
+        while demo.server.restarts == 0 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert demo.restarts == 1
+        assert demo.server.restarts == 1
         assert demo.server.running and demo.server.port == port and demo.server.pid != first_pid
     finally:
         demo.stop()

@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
 from c4desk.demo import city, render
-from c4desk.demo.servers import RtspServer
+from c4desk.demo.servers import SupervisedRtspServer
 from c4desk.hub.services import Services
 from c4desk.store.db import sqlite_url
 from c4desk.ui.map import register_map_scheme
@@ -49,9 +49,9 @@ def demo_clips(media_cache: Path) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def demo_server(demo_clips: dict[str, Path]) -> Iterator[RtspServer]:
-    server = RtspServer(demo_clips, port=0, epoch=float(int(time.time())), period=CLIP_SECONDS)
-    server.start()
+def demo_server(demo_clips: dict[str, Path]) -> Iterator[SupervisedRtspServer]:
+    # Supervised: one gst-rtsp-server abort (see SupervisedRtspServer) must not fail every later test sharing it.
+    server = SupervisedRtspServer(demo_clips, port=0, epoch=float(int(time.time())), period=CLIP_SECONDS).start()
     yield server
     server.stop()
 
@@ -64,7 +64,7 @@ def services(data_dir: Path) -> Iterator[Services]:
 
 
 @pytest.fixture
-def demo_site(services: Services, demo_server: RtspServer) -> list[str]:
+def demo_site(services: Services, demo_server: SupervisedRtspServer) -> list[str]:
     """The GUI cameras imported with URLs on the running demo server."""
     base = f"rtsp://{demo_server.bind}:{demo_server.port}"
     cameras = [c for c in city.demo_cameras(rtsp_base=base) if c.id in GUI_CAMERAS]

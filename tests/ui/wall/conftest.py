@@ -3,10 +3,8 @@ gst-rtsp-server, plus cam01's 640x360 "main" stream for the sub/main switch, and
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from c4desk.demo import city, render
-from c4desk.demo.servers import RtspServer
+from c4desk.demo.servers import SupervisedRtspServer
 from c4desk.domain.camera import Camera
 from c4desk.media.player import Frame
 
@@ -36,54 +34,14 @@ def main_clip(media_cache: Path) -> Path:
     return render.render_all(media_cache, placements=[placement], seconds=SECONDS, size=(640, 360))["cam01"]
 
 
-class SupervisedServer:
-    """The demo RTSP server, started again on the same ports whenever it dies, as a supervisor would.
-
-    Why: the demo server (c4desk/demo/gst_rtsp_server.py) now and then aborts with ``gst_rtsp_media_get_rates:
-    assertion failed`` when a client's PLAY arrives while the looper's first flushing seek has just cleared the
-    payloader's SEGMENT event (about one run in ten of a test whose client connects right after the server
-    starts). The wall rides that out like any camera outage, but one crash must not fail every later test
-    that shares the session's server. Each restart is logged.
-    """
-
-    def __init__(self, clips: dict[str, Path]) -> None:
-        self._clips = clips
-        self.epoch = float(int(time.time()))
-        self.restarts = 0
-        self._server = RtspServer(clips, port=0, epoch=self.epoch, period=SECONDS, http_port=0).start()
-        self.port, self.http_port = self._server.port, self._server.http_port
-        self._stop = threading.Event()
-        self._watch = threading.Thread(target=self._supervise, name="rtsp-supervisor", daemon=True)
-        self._watch.start()
-
-    def _supervise(self) -> None:
-        while not self._stop.wait(0.2):
-            if not self._server.running:
-                code = self._server._proc.poll() if self._server._proc else None
-                logging.getLogger(__name__).warning("demo RTSP server died (exit %s); restarting it", code)
-                self._server.stop()
-                self.restarts += 1
-                self._server = RtspServer(self._clips, port=self.port, epoch=self.epoch, period=SECONDS,
-                                          http_port=self.http_port).start()
-
-    @property
-    def running(self) -> bool:
-        return self._server.running
-
-    def url(self, camera_id: str) -> str:
-        return self._server.url(camera_id)
-
-    def http_url(self, camera_id: str) -> str:
-        return self._server.http_url(camera_id)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._watch.join(timeout=5)
-        self._server.stop()
+def SupervisedServer(clips: dict[str, Path]) -> SupervisedRtspServer:
+    """The demo RTSP server (RTSP and HTTP-TS) under the shared supervisor: one gst-rtsp-server abort must not fail
+    every later test that shares the session's server (see SupervisedRtspServer)."""
+    return SupervisedRtspServer(clips, port=0, period=SECONDS, http_port=0).start()
 
 
 @pytest.fixture(scope="session")
-def wall_server(wall_clips: dict[str, Path], main_clip: Path) -> Iterator[SupervisedServer]:
+def wall_server(wall_clips: dict[str, Path], main_clip: Path) -> Iterator[SupervisedRtspServer]:
     server = SupervisedServer({**wall_clips, "cam01-main": main_clip})
     yield server
     server.stop()
@@ -96,7 +54,7 @@ def make_camera(camera_id: str, main: str = "", sub: str = "") -> Camera:
 
 
 @pytest.fixture(scope="session")
-def wall_cameras(wall_server: SupervisedServer) -> dict[str, Camera]:
+def wall_cameras(wall_server: SupervisedRtspServer) -> dict[str, Camera]:
     """The nine cameras on the server; cam01 has a 640x360 main stream and a 320x180 sub stream."""
     cams = {cid: make_camera(cid, wall_server.url(cid), wall_server.url(cid)) for cid in WALL_IDS}
     cams["cam01"] = make_camera("cam01", wall_server.url("cam01-main"), wall_server.url("cam01"))

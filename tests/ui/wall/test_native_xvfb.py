@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.wall.conftest import SupervisedServer
+from c4desk.demo.servers import SupervisedRtspServer
 
 REPO = Path(__file__).resolve().parents[3]
 HINT = ("needs Qt's xcb plugin libraries (apt-get install libxcb-icccm4 libxcb-cursor0 libxkbcommon-x11-0) and "
@@ -48,7 +48,7 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
 
 
 @pytest.mark.xvfb
-def test_libvlc_draws_a_tile_into_a_native_window(wall_server: SupervisedServer) -> None:
+def test_libvlc_draws_a_tile_into_a_native_window(wall_server: SupervisedRtspServer) -> None:
     xvfb, display = start_xvfb()
     try:
         env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
