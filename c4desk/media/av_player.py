@@ -324,7 +324,11 @@ class AvPlayer(VideoPlayer):
                 for frame in frames:
                     self._count_decoded()
                     size = fit_size(frame.width, frame.height, self.target_size, codec.sample_aspect_ratio)
-                    out = reformatter.reformat(frame, width=size[0], height=size[1], format="bgra")
+                    # Bilinear scaling costs ~20% less than swscale's default bicubic; at tile sizes (downscaling
+                    # by 1/2 or more) the difference is not visible.
+                    scaled = size != (frame.width, frame.height)
+                    out = reformatter.reformat(frame, width=size[0], height=size[1], format="bgra",
+                                               interpolation="FAST_BILINEAR" if scaled else None)
                     pts = frame.time
                     if pacer is not None:
                         pacer.wait(pts, stop)
