@@ -54,11 +54,9 @@ def register(cli: Subcommands) -> None:
         "--json", action="store_true")
     cli.sub("db", "upgrade", "apply migrations (a SQLite file is copied aside first)", cmd_db_upgrade,
             "database maintenance")
-    for group, name, text, handler in (("alerts", "list", "recent alerts, newest first", cmd_alerts_list),
-                                       ("plates", "recent", "recent plate reads, newest first", cmd_plates_recent)):
-        parser = cli.sub(group, name, text, handler)
-        parser.add_argument("--limit", type=int, default=50)
-        parser.add_argument("--json", action="store_true")
+    recent = cli.sub("alerts", "list", "recent alerts, newest first", cmd_alerts_list)
+    recent.add_argument("--limit", type=int, default=50)
+    recent.add_argument("--json", action="store_true")
 
 
 def start_embedded_hub(services: Services, settings: Settings, paths: Paths) -> Hub | None:
@@ -220,33 +218,17 @@ def cmd_db_upgrade(args: argparse.Namespace, paths: Paths, settings: Settings) -
 
 
 def cmd_alerts_list(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.integrations.gunshot import alert_as_json
+
     services = open_services(args, paths)
     try:
         alerts = services.alerts.recent(args.limit)
     finally:
         services.close()
-    rows = [{"id": a.id, "source": a.source, "type": a.type, "priority": a.priority, "status": a.status.value,
-             "detected_at": a.detected_at.isoformat(), "received_at": a.received_at.isoformat(), "lat": a.lat,
-             "lon": a.lon, "address": a.address, "rounds": a.rounds} for a in alerts]
+    rows = [alert_as_json(a) for a in alerts]
     if args.json:
         print_json(rows)
     else:
         for r in rows:
             print(f"{r['detected_at']}  P{r['priority']}  {r['type']:<18} {r['address']}  [{r['status']}]")
-    return 0
-
-
-def cmd_plates_recent(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
-    services = open_services(args, paths)
-    try:
-        reads = services.plate_reads.recent(args.limit)
-    finally:
-        services.close()
-    rows = [{"plate": r.plate_norm, "region": r.region, "read_at": r.read_at.isoformat(), "camera_id": r.camera_id,
-             "confidence": r.confidence, "direction": r.direction} for r in reads]
-    if args.json:
-        print_json(rows)
-    else:
-        for r in rows:
-            print(f"{r['read_at']}  {r['plate']:<10} {r['region']:<3} {r['camera_id']}")
     return 0

@@ -18,14 +18,14 @@ from c4desk.cli.core import open_services
 from c4desk.config import Paths, Settings
 from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.events import HotlistHit
+from c4desk.domain.plates import LprRead
 from c4desk.hub.lpr_matching import HotlistMatcher
 from c4desk.hub.lpr_routes import MEDIA_SUBDIR
 from c4desk.hub.services import Services
 from c4desk.integrations.axis_lpr import AxisLprIngest
 from c4desk.integrations.hotlist_files import read_hotlist_file
 from c4desk.integrations.lpr_csv import check_cameras, iter_lpr_csv
-from c4desk.store.hotlists import HotlistRepository
-from c4desk.store.plate_search import PlateHistory, PlateSearch, ReadFilter
+from c4desk.store.plate_search import PlateHistory, ReadFilter
 
 
 def register(cli: Subcommands) -> None:
@@ -59,10 +59,12 @@ def register(cli: Subcommands) -> None:
     search.add_argument("--limit", type=int, default=50)
     search.add_argument("--offset", type=int, default=0)
     hist = cli.sub("plates", "history", "where and when a plate was read", cmd_plates_history)
+    recent = cli.sub("plates", "recent", "recent plate reads, newest first", cmd_plates_recent)
+    recent.add_argument("--limit", type=int, default=50)
     hist.add_argument("plate")
     for parser in (search, hist):
         parser.add_argument("--fuzzy", action="store_true", help="also OCR look-alikes (0/O/D/Q, 1/I/L, 8/B, ...)")
-    for parser in (ing, imp, bolo, search, hist):
+    for parser in (ing, imp, bolo, search, hist, recent):
         parser.add_argument("--json", action="store_true")
 
 
@@ -174,7 +176,7 @@ def cmd_hotlist_import(args: argparse.Namespace, paths: Paths, settings: Setting
         raise UserError(f"nothing imported: {len(parsed.errors)} error(s); fix them or use --skip-bad")
     services = open_services(args, paths)
     try:
-        result = HotlistRepository(services.db).import_list(args.name, parsed.entries, replace=args.replace,
+        result = services.hotlists.import_list(args.name, parsed.entries, replace=args.replace,
                                                             source=args.file.name, actor=args.actor)
     except ValidationError as exc:
         raise UserError(str(exc)) from exc
@@ -189,7 +191,7 @@ def cmd_hotlist_import(args: argparse.Namespace, paths: Paths, settings: Setting
 def cmd_hotlist_bolo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     services = open_services(args, paths)
     try:
-        entry = HotlistRepository(services.db).add_bolo(args.plate, reason=args.reason, entered_by=args.actor,
+        entry = services.hotlists.add_bolo(args.plate, reason=args.reason, entered_by=args.actor,
                                                         priority=args.priority, region=args.state,
                                                         expires_at=args.expires)
     except ValidationError as exc:
@@ -206,12 +208,26 @@ def cmd_plates_search(args: argparse.Namespace, paths: Paths, settings: Settings
                        direction=args.direction)
     services = open_services(args, paths)
     try:
-        reads = PlateSearch(services.db).search(args.pattern, partial=args.partial, fuzzy=args.fuzzy, where=where,
+        reads = services.plate_search.search(args.pattern, partial=args.partial, fuzzy=args.fuzzy, where=where,
                                                 limit=args.limit, offset=args.offset)
     except ValidationError as exc:
         raise UserError(str(exc)) from exc
     finally:
         services.close()
+    return _print_reads(args, reads)
+
+
+def cmd_plates_recent(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    services = open_services(args, paths)
+    try:
+        reads = services.plate_reads.recent(args.limit)
+    finally:
+        services.close()
+    return _print_reads(args, reads)
+
+
+def _print_reads(args: argparse.Namespace, reads: list[LprRead]) -> int:
+    """Reads as ``plates search`` and ``plates recent`` print them (``--json``: a stable shape)."""
     rows = [{"plate": r.plate_norm, "region": r.region, "read_at": r.read_at.isoformat(), "camera_id": r.camera_id,
              "confidence": r.confidence, "direction": r.direction} for r in reads]
     if args.json:
@@ -224,7 +240,7 @@ def cmd_plates_search(args: argparse.Namespace, paths: Paths, settings: Settings
 def cmd_plates_history(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     services = open_services(args, paths)
     try:
-        out = history_dict(args.plate, PlateSearch(services.db).history(args.plate, fuzzy=args.fuzzy))
+        out = history_dict(args.plate, services.plate_search.history(args.plate, fuzzy=args.fuzzy))
     except ValidationError as exc:
         raise UserError(str(exc)) from exc
     finally:

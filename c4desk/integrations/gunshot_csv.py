@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from c4desk.domain.alerts import GunshotReport
 from c4desk.domain.errors import FieldError, ValidationError
+from c4desk.integrations.csv_records import csv_records
 from c4desk.integrations.gunshot import GunshotType, parse_gunshot
 
 CHICAGO = "America/Chicago"
@@ -137,23 +138,11 @@ def parse_shotspotter_csv(content: str, *, zone: str = CHICAGO) -> GunshotCsv:
         out.errors.append(FieldError("header", f"duplicate column(s): {', '.join(duplicated)}", 1))
         return out
     seen: dict[str, int] = {}
-    line = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            out.errors.append(FieldError("row", f"unreadable CSV: {exc}", line))
-            break
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue
+    for start, raw in csv_records(reader, names, out.errors):
         out.rows += 1
-        if len(row) > len(names):
-            out.errors.append(FieldError("row", f"{len(row)} values but the header has {len(names)} columns", start))
+        if raw is None:
             continue
-        record = {name: value.strip() for name, value in zip(names, row, strict=False) if name}
+        record = {name: value.strip() for name, value in raw.items()}
         report = _report(record, start, tz, out.errors)
         if report is None:
             continue

@@ -17,6 +17,7 @@ from typing import Any
 
 from c4desk.domain.camera import CAMERA_FIELDS, REQUIRED_FIELDS, Camera, parse_camera
 from c4desk.domain.errors import FieldError, ValidationError
+from c4desk.integrations.csv_records import csv_records
 
 CSV_SUFFIXES = frozenset({".csv"})
 GEOJSON_SUFFIXES = frozenset({".geojson", ".json"})
@@ -116,25 +117,9 @@ def _read_csv(content: str, out: SiteFile) -> None:
         out.errors.append(FieldError("header", f"duplicate column(s): {', '.join(duplicated)}", 1))
         return
     collector = _Collector(out)
-    line = reader.line_num + 1  # the line the next record starts on (a quoted field may span lines)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            out.errors.append(FieldError("row", f"unreadable CSV: {exc}", line))
-            break
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines (and trailing ones) are not records
-        if len(row) > len(names):
-            reason = f"{len(row)} values but the header has {len(names)} columns"
-            out.errors.append(FieldError("row", reason, start))
-            continue
-        # Short rows are allowed: spreadsheets drop trailing empty cells.
-        raw = {name: value for name, value in zip(names, row, strict=False) if name}
-        collector.add(raw, start)
+    for start, raw in csv_records(reader, names, out.errors):
+        if raw is not None:
+            collector.add(raw, start)
 
 
 def _read_geojson(content: str, out: SiteFile) -> None:

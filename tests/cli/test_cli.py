@@ -84,3 +84,27 @@ def test_broken_settings_file_is_reported(data_dir: Path, capsys: pytest.Capture
     (data_dir / "settings.json").write_text('{"video": {"backend": "gpu"}}')
     assert run(data_dir, "cameras", "list") == 2
     assert "video.backend" in capsys.readouterr().err
+
+
+def test_recent_alerts_and_reads_as_json(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    site = tmp_path / "site.csv"
+    site.write_text(GOOD)
+    run(data_dir, "site", "import", str(site))
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({
+        "id": "A-1", "type": "single_gunshot", "rounds": 1, "lat": 41.765, "lon": -72.673,
+        "detected_at": "2026-07-04T21:14:05Z", "address": "Main & Pearl"})))
+    assert run(data_dir, "ingest", "gunshot", "-") == 0
+    reads = tmp_path / "reads.csv"
+    reads.write_text("plate,region,read_at,camera_id,confidence,direction\n6PZ-193,CT,2026-07-04T21:15:00Z,c2,0.9,in\n")
+    assert run(data_dir, "ingest", "lpr", str(reads)) == 0
+    capsys.readouterr()
+    assert run(data_dir, "alerts", "list", "--json") == 0
+    alerts = json.loads(capsys.readouterr().out)
+    assert [(a["id"], a["address"], a["priority"]) for a in alerts] == [("A-1", "Main & Pearl", 2)]
+    assert run(data_dir, "plates", "recent", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == [{"plate": "6PZ193", "region": "CT",
+                                                    "read_at": "2026-07-04T21:15:00+00:00", "camera_id": "c2",
+                                                    "confidence": 0.9, "direction": "in"}]
