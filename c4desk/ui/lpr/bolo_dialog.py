@@ -45,6 +45,7 @@ class BoloDialog(QDialog):
         self.expiry = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int((datetime.now(UTC) + timedelta(days=7))
                                                                     .timestamp())))
         self.expiry.setCalendarPopup(True)
+        self.expiry.setDisplayFormat("yyyy-MM-dd HH:mm")  # unambiguous in every locale
         self.error = QLabel()
         self.error.setStyleSheet("color: #f85149")
         self.error.setWordWrap(True)

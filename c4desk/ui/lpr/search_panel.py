@@ -61,7 +61,7 @@ class PlateSearchPanel(QWidget):
             self.range.addItem(label)
         self.range.setCurrentIndex(1)
         self.cameras = QLineEdit()
-        self.cameras.setPlaceholderText("Cameras (ids, comma separated)")
+        self.cameras.setPlaceholderText("Cameras: lpr01, lpr02 (all if empty)")
         self.direction = QComboBox()
         self.direction.addItems(["Any direction", "in", "out"])
         self.search_button = QPushButton("Search")
@@ -80,11 +80,12 @@ class PlateSearchPanel(QWidget):
     def _layout(self) -> None:
         row1 = QHBoxLayout()
         row1.addWidget(self.pattern, 3)
+        row1.addWidget(self.cameras, 2)
         row1.addWidget(self.search_button)
         row2 = QHBoxLayout()
         for option in (self.partial, self.fuzzy, self.range, self.direction):
             row2.addWidget(option)
-        row2.addWidget(self.cameras, 1)
+        row2.addStretch(1)
         row3 = QHBoxLayout()
         row3.addWidget(self.status, 1)
         for button in (self.prev_button, self.next_button, self.export_button):
