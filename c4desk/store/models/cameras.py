@@ -41,6 +41,8 @@ class CameraRow(Base):
     owner: Mapped[str] = mapped_column(String(200), default="")
     contact: Mapped[str] = mapped_column(String(200), default="")
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Whether the recorder keeps this camera's stream (rolling retention).
+    record: Mapped[bool] = mapped_column(default=False)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -59,4 +61,26 @@ class RadarReadingRow(Base):
     speed_kmh: Mapped[float] = mapped_column(Float)
     heading_deg: Mapped[float | None] = mapped_column(Float)
     distance_m: Mapped[float | None] = mapped_column(Float)
+    lane: Mapped[str] = mapped_column(String(16), default="")
+    # approaching | receding (relative to the sensor), or a compass word; "" when the device does not say.
+    direction: Mapped[str] = mapped_column(String(16), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RadarSiteRow(Base):
+    """A speed-radar site (the seed's pilot): its limit and the light-colour policy by speed band.
+
+    ``policy`` is a list of ``{"from_kmh": float, "colour": str}`` bands, ascending; readings at or above a band's
+    ``from_kmh`` take its colour. ``sensor_ids`` are the radar devices whose readings belong to the site.
+    """
+
+    __tablename__ = "radar_sites"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    speed_limit_kmh: Mapped[float] = mapped_column(Float)
+    sensor_ids: Mapped[list[str]] = mapped_column(default=list)
+    policy: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

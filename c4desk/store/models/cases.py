@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from c4desk.store.models.base import Base, utcnow
@@ -20,9 +20,81 @@ class CaseRow(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # homicide, shooting, robbery, ... (free text, the agency's own list; lower case by convention)
+    case_type: Mapped[str] = mapped_column(String(32), default="", index=True)
+    lead_investigator: Mapped[str] = mapped_column(String(64), default="")
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    cleared_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    # Why a case is unsolvable for reasons outside video (the solvability study leaves these out); "" = counted.
+    excluded_reason: Mapped[str] = mapped_column(Text, default="")
+    # An RMS import may state the video component; None means derive it from linked useful video.
+    video_component: Mapped[bool | None] = mapped_column()
+    # local (made here), rms (imported), demo (generated demo data, shown as such)
+    origin: Mapped[str] = mapped_column(String(16), default="local", index=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CaseLinkRow(Base):
+    """An item attached to a case: an alert, a plate (its history), a plate read, a hop trail, a snapshot."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "ref", name="uq_case_links_case_kind_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # alert | plate | plate_read | trail | snapshot | bookmark
+    kind: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(128))
+    # When the linked thing happened (for the case timeline), not when it was linked.
+    at: Mapped[datetime | None] = mapped_column()
+    label: Mapped[str] = mapped_column(String(200), default="")
+    linked_by: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HopTrailRow(Base):
+    """A vehicle followed from camera to camera ("follow" mode), optionally attached to a case."""
+
+    __tablename__ = "hop_trails"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    plate: Mapped[str] = mapped_column(String(32), default="")
+    label: Mapped[str] = mapped_column(String(200), default="")
+    started_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HopStepRow(Base):
+    """One camera of a trail: the vehicle was on ``camera_id`` from ``time_in`` to ``time_out`` (video time)."""
+
+    __tablename__ = "hop_steps"
+    __table_args__ = (UniqueConstraint("trail_id", "seq", name="uq_hop_steps_trail_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    trail_id: Mapped[int] = mapped_column(ForeignKey("hop_trails.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    camera_id: Mapped[str] = mapped_column(String(64))
+    time_in: Mapped[datetime] = mapped_column()
+    time_out: Mapped[datetime | None] = mapped_column()
+
+
+class EvidenceExportRow(Base):
+    """One evidence package written for a case: where, by whom, and the manifest's own hash."""
+
+    __tablename__ = "evidence_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    exported_by: Mapped[str] = mapped_column(String(64))
+    exported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    path: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ClipRow(Base):
@@ -42,8 +114,12 @@ class ClipRow(Base):
     end_at: Mapped[datetime] = mapped_column()
     tags: Mapped[list[str]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
-    # pending (awaiting review), approved, rejected; later work may add more, so no CHECK yet.
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    # draft (tagged) -> pending (submitted for review) -> approved | rejected; rejected may be resubmitted.
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_comment: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -63,8 +139,9 @@ class VideoSearchTaskRow(Base):
     camera_ids: Mapped[list[str]] = mapped_column(default=list)
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    # e.g. "found", "not_found", "no_coverage": what the analytics call solvability.
+    # useful_video | nothing_relevant | camera_offline ("" while open): what the analytics count.
     outcome: Mapped[str] = mapped_column(String(32), default="")
+    minutes_spent: Mapped[int | None] = mapped_column(Integer)
     completed_at: Mapped[datetime | None] = mapped_column()
 
 
