@@ -66,6 +66,23 @@ class DemoSettings(BaseModel):
     rtsp_port: int = Field(8554, ge=0, le=65535, description="Port of the demo's RTSP server (0 = any free).")
 
 
+class RecordingSettings(BaseModel):
+    enabled: bool = Field(True, description="Run the recorder for cameras marked for recording.")
+    directory: str = Field("", description="Where segments go; empty means DATA_DIR/recordings.")
+    segment_seconds: int = Field(60, ge=2, le=3600, description="Length of one stream-copied segment file.")
+    retention_days: float = Field(30.0, gt=0, description="Delete segments older than this (evidence holds excepted).")
+    disk_budget_gb: float = Field(100.0, gt=0, description="Delete the oldest unheld segments beyond this size.")
+
+
+class PlaybackSettings(BaseModel):
+    alert_lead_seconds: int = Field(30, ge=0, le=3600, description="Jump-to-alert lands this long before it.")
+
+
+class EvidenceSettings(BaseModel):
+    require_approval: bool = Field(True, description="Only clips a supervisor approved can be exported.")
+    include_mp4: bool = Field(True, description="Add an MP4 copy of each clip beside the native data.")
+
+
 class Settings(BaseModel):
     """Every user-facing option, with its type, default and meaning in one place."""
 
@@ -75,6 +92,9 @@ class Settings(BaseModel):
     lpr: LprSettings = LprSettings()
     hub: HubSettings = HubSettings()
     demo: DemoSettings = DemoSettings()
+    recording: RecordingSettings = RecordingSettings()
+    playback: PlaybackSettings = PlaybackSettings()
+    evidence: EvidenceSettings = EvidenceSettings()
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,15 @@ class Paths:
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Default home of the recorder's segments (``recording.directory`` overrides it)."""
+        return self.data_dir / "recordings"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def log_file(self) -> Path:
