@@ -4,16 +4,13 @@ A re-import with ``replace=True`` swaps a list's entries in one transaction, so 
 imported list. Matching reads ``active_entries()``; ``on_change`` listeners (the live matcher) hear of each
 committed change in this process, and ``version()`` lets other processes notice one cheaply.
 
-Audit: each change writes one ``audit_events`` row (event type ``hotlist_change``). Until the audit module
-exists, the hash chain here is a simple one: sha256 over the previous row's hash and this row's canonical JSON.
-Two seats writing at the same instant can fork it; the audit work will serialise it.
+Audit: each change writes one chained ``audit_events`` row (event type ``hotlist_change``) in the same
+transaction as the change (``c4desk.store.audit``).
 """
 
 from __future__ import annotations
 
 import builtins
-import hashlib
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -24,14 +21,16 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from c4desk.domain.audit import AuditType
 from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.plate_match import HotlistEntry
+from c4desk.store.audit import append_audit
 from c4desk.store.db import Database
-from c4desk.store.models import AuditEventRow, HotlistEntryRow, HotlistRow, utcnow
+from c4desk.store.models import HotlistEntryRow, HotlistRow, utcnow
 
 log = logging.getLogger(__name__)
 BOLO_LIST = "BOLO"
-AUDIT_TYPE = "hotlist_change"
+AUDIT_TYPE = AuditType.HOTLIST_CHANGE.value
 _EDITABLE = ("plate_raw", "category", "priority", "reason", "extra", "expires_at", "entered_by")
 
 
@@ -88,15 +87,8 @@ def _json_default(value: object) -> str:
 
 
 def _audit(session: Session, actor: str, workstation: str, obj: str, detail: dict[str, Any]) -> None:
-    prev = session.scalar(select(AuditEventRow.hash).order_by(AuditEventRow.id.desc()).limit(1)) or ""
-    detail = json.loads(json.dumps(detail, default=_json_default))  # stored exactly as hashed
-    record: dict[str, Any] = {
-        "at": utcnow().isoformat(), "username": actor, "workstation": workstation, "event_type": AUDIT_TYPE,
-        "object": obj, "outcome": "success", "detail": detail, "prev_hash": prev,
-    }
-    digest = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
-    record["at"] = datetime.fromisoformat(record["at"])
-    session.add(AuditEventRow(**record, hash=digest))
+    append_audit(session, username=actor, workstation=workstation, event_type=AUDIT_TYPE, object=obj,
+                 detail=detail)
 
 
 class HotlistRepository:
