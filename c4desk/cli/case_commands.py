@@ -1,9 +1,375 @@
-"""Commands for cases (being written this session; registers nothing yet)."""
+"""Cases, clips and evidence from the command line: what an analyst does in the UI, scriptable for RMS links.
+
+Every command that changes or exports data acts as ``--user`` (or ``C4DESK_USER``) with the password from
+``C4DESK_PASSWORD`` or a prompt, and is checked and audited exactly like the UI. ``evidence verify`` needs no
+database and no login. JSON outputs (``--json``) are a scripting interface: keep their shape stable.
+"""
 
 from __future__ import annotations
 
-from c4desk.cli import Subcommands
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from c4desk.cli import Subcommands, UserError, print_json
+from c4desk.cli.auth import add_actor_options, cli_actor
+from c4desk.cli.core import open_services
+from c4desk.config import Paths, Settings
+from c4desk.domain.errors import ValidationError
+from c4desk.domain.permissions import Actor, PermissionDenied
+from c4desk.hub.services import Services
+from c4desk.store.cases import CASE_STATUSES, LINK_KINDS, TASK_OUTCOMES, CaseFilter, CaseNotFound
+from c4desk.store.clips import ClipNotFound
+
+if TYPE_CHECKING:
+    from c4desk.evidence.export import ExportSources
+
+LINK_OPTIONS = {"alert": "--alert", "plate": "--plate", "plate_read": "--plate-read", "trail": "--trail",
+                "snapshot": "--snapshot", "bookmark": "--bookmark"}
 
 
 def register(cli: Subcommands) -> None:
-    del cli
+    group = "cases and video search tasks"
+    create = cli.sub("case", "create", "open a new case", cmd_case_create, group)
+    create.add_argument("--number", required=True, help="the agency's case or incident number")
+    create.add_argument("--type", dest="case_type", required=True, help="homicide, shooting, robbery, ...")
+    create.add_argument("--title", default="")
+    create.add_argument("--lead", default="", metavar="NAME", help="lead investigator")
+    create.add_argument("--opened", type=_time, metavar="ISO", help="when the case was opened (default: now)")
+    show = cli.sub("case", "show", "a case with its links, clips, searches, notes and timeline", cmd_case_show)
+    show.add_argument("number")
+    listing = cli.sub("case", "list", "cases, most recently opened first", cmd_case_list)
+    listing.add_argument("--status", choices=CASE_STATUSES)
+    listing.add_argument("--type", dest="case_type")
+    listing.add_argument("--text", help="in the number or title")
+    listing.add_argument("--limit", type=int, default=500)
+    status = cli.sub("case", "status", "open, clear or close a case", cmd_case_status)
+    status.add_argument("number")
+    status.add_argument("status", choices=CASE_STATUSES)
+    link = cli.sub("case", "link", "attach an alert, plate, plate read, trail, still or bookmark", cmd_case_link)
+    unlink = cli.sub("case", "unlink", "detach a linked item", cmd_case_unlink)
+    for parser in (link, unlink):
+        parser.add_argument("number")
+        items = parser.add_mutually_exclusive_group(required=True)
+        for kind, option in LINK_OPTIONS.items():
+            items.add_argument(option, dest=kind, metavar="ID" if kind != "plate" else "PLATE")
+    link.add_argument("--at", type=_time, metavar="ISO", help="when it happened (default: the item's own time)")
+    link.add_argument("--label", default="")
+    task = cli.sub("case", "task", "log a video search (and its outcome, when given)", cmd_case_task)
+    task.add_argument("number")
+    task.add_argument("--cameras", required=True, help="camera ids searched, comma separated")
+    task.add_argument("--start", type=_time, metavar="ISO", help="start of the time searched")
+    task.add_argument("--end", type=_time, metavar="ISO", help="end of the time searched")
+    task.add_argument("--description", default="")
+    task.add_argument("--requested-by", default="", metavar="NAME", help="who asked (default: you)")
+    task.add_argument("--outcome", choices=TASK_OUTCOMES)
+    task.add_argument("--minutes", type=int, help="time spent searching (with --outcome)")
+    note = cli.sub("case", "note", "add an intelligence note to a case", cmd_case_note)
+    note.add_argument("number")
+    note.add_argument("text")
+
+    clip_group = "clips and their review"
+    add = cli.sub("clip", "add", "tag a span of a camera's recording as a clip (holds its video)", cmd_clip_add,
+                  clip_group)
+    add.add_argument("--case", metavar="NUMBER", help="attach to this case")
+    add.add_argument("--camera", required=True, metavar="ID")
+    add.add_argument("--start", required=True, type=_time, metavar="ISO")
+    add.add_argument("--end", required=True, type=_time, metavar="ISO")
+    add.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeat for more tags")
+    add.add_argument("--note", default="")
+    submit = cli.sub("clip", "submit", "send a clip to a supervisor for review", cmd_clip_submit)
+    submit.add_argument("clip_id", type=int, metavar="ID")
+    review = cli.sub("clip", "review", "approve or reject a submitted clip (supervisor)", cmd_clip_review)
+    review.add_argument("clip_id", type=int, metavar="ID")
+    verdict = review.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--approve", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    review.add_argument("--comment", default="", help="required when rejecting")
+    queue = cli.sub("clip", "queue", "clips waiting for review (supervisor)", cmd_clip_queue)
+    mine = cli.sub("clip", "mine", "your clips and their review outcome", cmd_clip_mine)
+
+    export = cli.sub("evidence", "export", "write a case's evidence package (clips, stills, manifest, custody "
+                     "log, report)", cmd_evidence_export, "evidence packages")
+    export.add_argument("case", metavar="CASE")
+    export.add_argument("--out", type=Path, metavar="DIR",
+                        help="the package folder to create; must not exist (default: DATA_DIR/exports/CASE_TIME)")
+    verify = cli.sub("evidence", "verify", "check a package against its manifest (no database needed)",
+                     cmd_evidence_verify)
+    verify.add_argument("package", type=Path, metavar="DIR")
+    verify.add_argument("--expect", metavar="SHA256", help="the manifest's SHA-256 as recorded at export")
+    verify.add_argument("--registered", action="store_true",
+                        help="also check that this database recorded exporting exactly this manifest")
+
+    for parser in (create, show, listing, status, link, unlink, task, note, add, submit, review, queue, mine,
+                   export, verify):
+        parser.add_argument("--json", action="store_true")
+    for parser in (create, status, link, unlink, task, note, add, submit, review, queue, mine, export):
+        add_actor_options(parser)
+
+
+def _time(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from None
+    if at.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no zone; add Z or an offset")
+    return at
+
+
+def jsonable(value: Any) -> Any:
+    """Datetimes as ISO 8601 (with their UTC offset), tuples as lists, recursively."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+@dataclass
+class _Session:
+    services: Services
+    actor: Actor | None
+
+
+@contextmanager
+def _session(args: argparse.Namespace, paths: Paths, settings: Settings, *, login: bool = True) -> Iterator[_Session]:
+    """Services (and the logged-in actor); service errors become one-line user errors (exit 2)."""
+    services = open_services(args, paths, settings)
+    try:
+        actor = cli_actor(args, services) if login else None
+        yield _Session(services, actor)
+    except (ValidationError, PermissionDenied, CaseNotFound, ClipNotFound) as exc:
+        raise UserError(str(exc).strip("'\"")) from None
+    finally:
+        services.close()
+
+
+def _actor(session: _Session) -> Actor:
+    assert session.actor is not None
+    return session.actor
+
+
+def _emit(args: argparse.Namespace, value: Any, text: Callable[[], str]) -> int:
+    if args.json:
+        print_json(jsonable(value))
+    else:
+        print(text())
+    return 0
+
+
+# ---- cases ------------------------------------------------------------------------------------------------------
+
+
+def cmd_case_create(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings) as s:
+        case = s.services.cases.create(_actor(s), args.number, args.case_type, title=args.title, lead=args.lead,
+                                       opened_at=args.opened)
+    return _emit(args, case.as_dict(), lambda: f"case {case.number} opened ({case.case_type})")
+
+
+def case_document(services: Services, number: str) -> dict[str, Any]:
+    """The ``case show --json`` document: the case, its video component, links, clips, searches, notes, exports
+    and timeline."""
+    case = services.cases.find(number)
+    return {
+        "case": case.as_dict(),
+        "video_component": services.cases.video_component(case),
+        "links": [link.as_dict() for link in services.cases.links(case)],
+        "clips": [clip.as_dict() for clip in services.clips.clips_for_case(case.id)],
+        "tasks": [task.as_dict() for task in services.cases.tasks(case)],
+        "notes": [note.as_dict() for note in services.cases.notes(case)],
+        "exports": [export.as_dict() for export in services.cases.exports(case)],
+        "timeline": [item.as_dict() for item in services.cases.timeline(case)],
+    }
+
+
+def cmd_case_show(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings, login=False) as s:
+        doc = case_document(s.services, args.number)
+    return _emit(args, doc, lambda: _case_text(doc))
+
+
+def _case_text(doc: dict[str, Any]) -> str:
+    c = doc["case"]
+    lines = [f"case {c['number']}: {c['title'] or '(no title)'}",
+             f"  type {c['case_type']}, {c['status']}, lead {c['lead_investigator'] or '-'}, opened {c['opened_at']}",
+             f"  video component: {'yes' if doc['video_component'] else 'no'}"]
+    for item in doc["timeline"]:
+        span = f" .. {item['end']}" if item["end"] else ""
+        lines.append(f"  {item['at']}{span}  {item['kind']:<12} {item['title']}")
+    return "\n".join(lines)
+
+
+def cmd_case_list(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings, login=False) as s:
+        cases = s.services.cases.list(CaseFilter(status=args.status, case_type=args.case_type, text=args.text,
+                                                 limit=args.limit))
+        video = s.services.cases.video_components([c.id for c in cases])
+    rows = [{**c.as_dict(), "video_component": video.get(c.id, False)} for c in cases]
+    return _emit(args, rows, lambda: "\n".join(
+        f"{r['number']:<16} {r['status']:<8} {r['case_type']:<12} {'video' if r['video_component'] else '     '} "
+        f"{r['title']}" for r in rows))
+
+
+def cmd_case_status(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings) as s:
+        case = s.services.cases.set_status(_actor(s), args.number, args.status)
+    return _emit(args, case.as_dict(), lambda: f"case {case.number} is {case.status}")
+
+
+def _link_target(args: argparse.Namespace) -> tuple[str, str]:
+    for kind in LINK_KINDS:
+        value = getattr(args, kind, None)
+        if value is not None:
+            return kind, value
+    raise UserError("name the item: " + " | ".join(LINK_OPTIONS.values()))
+
+
+def cmd_case_link(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    kind, ref = _link_target(args)
+    with _session(args, paths, settings) as s:
+        link = s.services.cases.link(_actor(s), args.number, kind, ref, at=args.at, label=args.label)
+    return _emit(args, link.as_dict(), lambda: f"linked {link.kind} {link.ref} to case {args.number}")
+
+
+def cmd_case_unlink(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    kind, ref = _link_target(args)
+    with _session(args, paths, settings) as s:
+        removed = s.services.cases.unlink(_actor(s), args.number, kind, ref)
+    return _emit(args, {"removed": removed},
+                 lambda: f"unlinked {kind} {ref}" if removed else f"{kind} {ref} was not linked")
+
+
+def cmd_case_task(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    if (args.start is None) != (args.end is None):
+        raise UserError("give both --start and --end, or neither")
+    if (args.outcome is None) != (args.minutes is None):
+        raise UserError("--outcome and --minutes go together")
+    window = None if args.start is None else (args.start, args.end)
+    with _session(args, paths, settings) as s:
+        actor = _actor(s)
+        task = s.services.cases.add_task(actor, args.number, args.cameras.split(","), window,
+                                         description=args.description, requested_by=args.requested_by)
+        if args.outcome is not None:
+            task = s.services.cases.complete_task(actor, task.id, args.outcome, args.minutes)
+    return _emit(args, task.as_dict(), lambda: f"video search task {task.id} logged"
+                 + (f": {task.outcome.replace('_', ' ')}, {task.minutes_spent} min" if task.outcome else ""))
+
+
+def cmd_case_note(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings) as s:
+        note = s.services.cases.add_note(_actor(s), args.number, args.text)
+    return _emit(args, note.as_dict(), lambda: f"note {note.id} added to case {args.number}")
+
+
+# ---- clips ------------------------------------------------------------------------------------------------------
+
+
+def cmd_clip_add(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings) as s:
+        clip = s.services.clips.tag(_actor(s), args.camera, args.start, args.end, tags=args.tag, note=args.note,
+                                    case=args.case)
+    return _emit(args, clip.as_dict(), lambda: f"clip {clip.id} tagged on {clip.camera_id} "
+                 f"({clip.duration_s:g} s, {clip.held_segments} segment(s) held)")
+
+
+def cmd_clip_submit(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings) as s:
+        clip = s.services.clips.submit(_actor(s), args.clip_id)
+    return _emit(args, clip.as_dict(), lambda: f"clip {clip.id} submitted for review")
+
+
+def cmd_clip_review(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings) as s:
+        clip = s.services.clips.review(_actor(s), args.clip_id, approve=args.approve, comment=args.comment)
+    return _emit(args, clip.as_dict(), lambda: f"clip {clip.id} {clip.status}")
+
+
+def _clip_lines(clips: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{c['id']:>6} {c['status']:<9} {c['camera_id']:<12} {c['start_at']} +{c['duration']:g}s "
+                     f"case {c['case_number'] or '-'}  {c['review_comment']}" for c in clips) or "(none)"
+
+
+def cmd_clip_queue(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings) as s:
+        clips = [{**c.as_dict(), "duration": c.duration_s} for c in s.services.clips.review_queue(_actor(s))]
+    return _emit(args, clips, lambda: _clip_lines(clips))
+
+
+def cmd_clip_mine(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    with _session(args, paths, settings) as s:
+        clips = [{**c.as_dict(), "duration": c.duration_s} for c in s.services.clips.my_clips(_actor(s))]
+    return _emit(args, clips, lambda: _clip_lines(clips))
+
+
+# ---- evidence ---------------------------------------------------------------------------------------------------
+
+
+def export_sources(services: Services, paths: Paths) -> ExportSources:
+    """What an export reads, wired to the real recorder index, stills and the stream-copy cutter."""
+    from c4desk.evidence.export import ExportSources
+    from c4desk.media.clip_cut import CutCancelled, CutError, cut_clip
+    from c4desk.store.snapshots import SnapshotRepository
+
+    return ExportSources(cases=services.cases, clips=services.clips, cameras=services.cameras,
+                         recordings=services.recordings,
+                         stills=SnapshotRepository(services.db, paths.media_dir / "snapshots"),
+                         cutter=cut_clip, cut_errors=(CutError,), cancelled_errors=(CutCancelled,))
+
+
+def cmd_evidence_export(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.evidence.export import ExportError, default_package_dir, export_case
+
+    out = args.out or default_package_dir(paths.exports_dir, args.case)
+
+    def progress(fraction: float, message: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\rc4desk: exporting {fraction * 100:5.1f}% {message:<20}", end="", file=sys.stderr, flush=True)
+
+    with _session(args, paths, settings) as s:
+        try:
+            result = export_case(export_sources(s.services, paths), _actor(s), args.case, out, settings.evidence,
+                                 progress=progress)
+        except KeyboardInterrupt:  # Ctrl+C: the export removed its partial folder and audited the failure
+            raise UserError("export interrupted; nothing was written") from None
+        except ExportError as exc:
+            raise UserError(str(exc)) from None
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    for item in result.left_out:
+        print(f"c4desk: left out {item.kind} {item.id}: {item.reason}", file=sys.stderr)
+    return _emit(args, result.as_dict(), lambda: (
+        f"{result.package}\n{len(result.clips)} clip(s), {len(result.stills)} still(s), {result.files} files, "
+        f"{result.bytes} bytes\nmanifest SHA-256 {result.manifest_sha256} (record it on the custody form)"))
+
+
+def cmd_evidence_verify(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.evidence.verify import MANIFEST_PROBLEM, Problem, check_package
+
+    result = check_package(args.package, args.expect)
+    problems = list(result.problems)
+    if args.registered and result.manifest_sha256 is not None:
+        with _session(args, paths, settings, login=False) as s:
+            record = s.services.cases.export_by_manifest(result.manifest_sha256)
+        if record is None:
+            problems.append(Problem(MANIFEST_PROBLEM, "manifest.json", "no export with this manifest SHA-256 is "
+                                                                       "recorded in this database"))
+    if args.json:
+        print_json({"ok": not problems, "manifest_sha256": result.manifest_sha256,
+                    "files_checked": result.files_checked, "problems": [p.as_dict() for p in problems]})
+    elif problems:
+        for problem in problems:
+            print(problem)
+    else:
+        print(f"OK ({result.files_checked} files match; manifest SHA-256 {result.manifest_sha256})")
+    return 1 if problems else 0
