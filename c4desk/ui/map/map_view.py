@@ -26,6 +26,7 @@ from c4desk.domain.alerts import Alert
 from c4desk.domain.camera import Camera
 from c4desk.ui.map.area import select_area
 from c4desk.ui.map.basemap_setup import Basemap, prepare_basemap
+from c4desk.ui.map.hop_layer import hop_trail_payload
 from c4desk.ui.map.model import MapModel
 from c4desk.ui.map.page import ConsoleMessage
 from c4desk.ui.map.page_html import build_page
@@ -55,6 +56,7 @@ class MapView(QWidget):
         super().__init__(parent)
         self._key = f"m{next(_numbers)}{secrets.token_hex(4)}"
         self._model = MapModel()
+        self._hop_trails: dict[str, tuple[list[list[float]], list[list[Any]]]] = {}
         self._fit_pending = False
         self._ready = False
         self.reported_problems: list[str] = []
@@ -147,6 +149,19 @@ class MapView(QWidget):
         if self._model.trails.pop(trail_id, None) is not None:
             self._run("C4Map.clearTrail", trail_id)
 
+    def show_hop_trail(self, trail_id: str, path: Sequence[tuple[float, float]],
+                       stops: Sequence[tuple[float, float, str]]) -> None:
+        """Draw a followed vehicle's camera hops: ``path`` (lat, lon) along the streets, ``stops`` (lat, lon,
+        label) one per camera, oldest first. Drawn again after a page reload."""
+        good_path, good_stops, problems = hop_trail_payload(path, stops)
+        self._report(problems)
+        self._hop_trails[trail_id] = (good_path, good_stops)
+        self._run("C4Map.showHopTrail", trail_id, good_path, good_stops)
+
+    def clear_hop_trail(self, trail_id: str) -> None:
+        if self._hop_trails.pop(trail_id, None) is not None:
+            self._run("C4Map.clearHopTrail", trail_id)
+
     def _put_alert(self, function: str, alert: Alert) -> None:
         payload, problem = self._model.put_alert(alert)
         self._report([problem] if problem else [])
@@ -228,6 +243,8 @@ class MapView(QWidget):
 
     def _on_state_loaded(self, _result: object) -> None:
         if shiboken6.isValid(self):
+            for trail_id, (path, stops) in self._hop_trails.items():
+                self._run("C4Map.showHopTrail", trail_id, path, stops)
             self.page_ready.emit()
 
     def _on_renderer_gone(self, status: QWebEnginePage.RenderProcessTerminationStatus, code: int) -> None:

@@ -10,6 +10,7 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
+from c4desk.ui.map.hop_layer import HOP_TRAIL_JS
 from c4desk.ui.map.payload import js_value
 from c4desk.ui.map.scheme import ORIGIN, resource_url
 
@@ -98,5 +99,6 @@ def build_page(spec: PageSpec) -> str:
     config = {"bounds": spec.bounds, "attribution": attributions, "minZoom": max(0, min_zoom - 1),
               "maxZoom": max_zoom + 2}
     m.add_child(_Init(config, layers))
+    root.script.add_child(Element(HOP_TRAIL_JS), name="c4map_hop_trails")  # after C4Map.init (see hop_layer)
     page: str = root.render()
     return page

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QWidget
 from c4desk.domain.camera import Camera
 from c4desk.domain.events import WallPush
 from c4desk.domain.layouts import PRESETS, LayoutError, SavedView, ViewSpec
+from c4desk.media.playback import PlaybackPlayer
 from c4desk.store.bus import EventBus
 from c4desk.store.snapshots import Snapshot, SnapshotRepository
 from c4desk.store.views import ViewRepository
@@ -366,6 +367,9 @@ class WallController(QObject):
             return False
         image, received = shot
         taken_at = datetime.now(UTC) - timedelta(seconds=max(0.0, time.monotonic() - received))
+        frame = tile.current_frame
+        if isinstance(tile.player, PlaybackPlayer) and frame is not None and frame.pts_s is not None:
+            taken_at = datetime.fromtimestamp(frame.pts_s, UTC)  # a recorded picture: when it was recorded
         user, stream = self._user, tile.stream
 
         def work() -> Snapshot:

@@ -72,6 +72,8 @@ class LiveGrid(QWidget):
         self._cycle_timer.timeout.connect(self._on_cycle_tick)
         # Whoever holds the grid may add entries to every tile's context menu (windows: screens, full screen).
         self.menu_extender: Callable[[QMenu, VideoView], None] | None = None
+        # Called with every tile the grid makes, before it gets a camera (playback sets the tile's player source).
+        self.tile_setup: Callable[[VideoView], None] | None = None
         self.setMinimumSize(200, 120)
         self._apply([None] * len(self._layout))
 
@@ -168,6 +170,12 @@ class LiveGrid(QWidget):
             self._put_id(target, camera_id)
         self.select(tile)
         self.view_changed.emit()
+
+    def replace_camera(self, tile: VideoView, camera: Camera, *, seamless: bool = False) -> None:
+        """Show ``camera`` in ``tile`` (camera hopping); ``seamless`` keeps the old picture until the new one."""
+        if tile in self.tiles:
+            self._put(tile, camera, seamless=seamless)
+            self.view_changed.emit()
 
     def clear_tile(self, tile: VideoView) -> None:
         self._put(tile, None)
@@ -357,6 +365,8 @@ class LiveGrid(QWidget):
             tile.cameras_dropped.connect(lambda ids, t=tile: self.put_cameras(t, ids))
             tile.tile_dropped.connect(lambda uid, index, t=tile: self._on_tile_dropped(t, uid, index))
         tile.grid_uid = self.uid
+        if self.tile_setup is not None:
+            self.tile_setup(tile)
         tile.show()
         return tile
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -56,9 +57,12 @@ from c4desk.ui import theme
 from c4desk.ui.wall.mime import CAMERA_MIME, TILE_MIME, camera_ids, tile_source
 from c4desk.ui.wall.players import PlayerFactory, PlayerSource, retire, stop_now
 
-__all__ = ["PlayerFactory", "TileStatus", "VideoView", "check_stream_url"]
+__all__ = ["PlayerFactory", "SourceOverride", "TileStatus", "VideoView", "check_stream_url"]
 
 log = logging.getLogger(__name__)
+
+# Makes the player of a tile that does not play its camera's stream (playback): (camera, decode box) -> player.
+SourceOverride = Callable[[Camera, tuple[int, int] | None], VideoPlayer]
 
 POLL_MS = 15  # how often the pump takes new pictures (faster than any camera's frame interval)
 HOUSEKEEP_S = 0.25  # watchdog, visibility and stream checks
@@ -220,6 +224,10 @@ class VideoView(QWidget):
         self._clock_text = ""
         self._surface: QWidget | None = None  # native window libvlc draws into, when embedding
         self.grid_uid = ""  # the grid this tile belongs to (a tile dropped from the same grid swaps)
+        # Playback (ui.wall.playback_clock): players come from here instead of the camera's stream, and the
+        # caption shows the recording's time instead of the wall clock.
+        self.source_override: SourceOverride | None = None
+        self.header_clock: Callable[[], str] | None = None
         self.frames_shown = 0
         self.first_frame_s: float | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -304,6 +312,18 @@ class VideoView(QWidget):
             self._is_selected = selected
             self.update()
 
+    def set_source_override(self, source: SourceOverride | None) -> None:
+        """Play the camera from ``source`` (recorded video) instead of its stream, or live again (None).
+        The picture on screen stays (greyed) until the new player's first one."""
+        if source is self.source_override:
+            return
+        self.source_override = source
+        if self._camera is not None and not self._paused:
+            self._release_players()
+            self._backoff = RECONNECT_FIRST_S
+            self._connect(time.monotonic(), resuming=True)
+        self._header_key = None
+
     def set_maximised(self, maximised: bool) -> None:
         """The grid shows this tile over the whole view (or no longer): pick the stream for it now."""
         if maximised != self._maximised:
@@ -349,6 +369,8 @@ class VideoView(QWidget):
 
     def _desired_stream(self, camera: Camera) -> StreamChoice:
         urls = self._urls(camera)
+        if self.source_override is not None:
+            return "main"  # a recording has one stream
         if urls["main"] == urls["sub"]:
             return "main"
         width = getattr(getattr(self._factory, "video", None), "sub_stream_max_width", None)
@@ -358,6 +380,16 @@ class VideoView(QWidget):
 
     def _start_feed(self, camera: Camera, stream: StreamChoice, now: float) -> tuple[_Feed | None, str, bool]:
         """A started player for ``camera``'s ``stream``, or (None, why not, whether retrying can help)."""
+        if self.source_override is not None:
+            url = f"playback:{camera.id}"
+            box = decode_size(self._target_size(), _native_sizes.get(url))
+            try:
+                player = self.source_override(camera, box)
+                player.start()
+            except Exception as exc:
+                log.warning("cannot start playback for %s: %s", camera.id, exc)
+                return None, f"cannot play recording: {exc}", True
+            return _Feed(player, camera, stream, url, now, False, box), "", False
         url = self._urls(camera)[stream]
         if not url:
             return None, "camera has no stream URL", False
@@ -537,6 +569,8 @@ class VideoView(QWidget):
                     self._surface.show()
             elif state is PlayerState.CONNECTING and now - feed.started > CONNECT_TIMEOUT_S:
                 self._fail(f"no picture after {CONNECT_TIMEOUT_S:.0f} s", now)
+        elif getattr(feed.player, "holds_still", False):
+            pass  # a paused recording (or a gap in it) shows no new pictures and is not stalled
         elif feed.last_frame_at is None:
             if now - feed.started > CONNECT_TIMEOUT_S:
                 self._fail(f"no picture after {CONNECT_TIMEOUT_S:.0f} s", now)
@@ -773,7 +807,7 @@ class VideoView(QWidget):
 
     def _header_pixmap(self) -> QPixmap:
         """The caption bar (state dot, name, stream, clock), redrawn only when one of them changes."""
-        self._clock_text = _clock()
+        self._clock_text = self.header_clock() if self.header_clock is not None else _clock()
         feed = self._feed
         stream = feed.stream if feed is not None and self._next is None else ""
         key = (self.width(), self._clock_text, self._status, stream, self._camera)
