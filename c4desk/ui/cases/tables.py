@@ -1,0 +1,90 @@
+"""The tables of the case and review widgets: record tables whose status column is drawn in its colour."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QWidget
+
+from c4desk.domain.permissions import Actor
+from c4desk.store.clips import Clip, ClipRepository
+from c4desk.ui.cases.common import STATUS_COLOURS, duration_text
+from c4desk.ui.record_table import Column, RecordModel, RecordTable
+from c4desk.ui.timefmt import local_datetime
+
+_Index = QModelIndex | QPersistentModelIndex
+
+CLIP_COLUMNS: tuple[Column, ...] = (
+    ("#", lambda c: c.id),
+    ("Case", lambda c: c.case_number or ""),
+    ("Camera", lambda c: c.camera_name or c.camera_id),
+    ("In", lambda c: local_datetime(c.start_at)),
+    ("Length", lambda c: duration_text(c.duration_s)),
+    ("Tags", lambda c: ", ".join(c.tags)),
+    ("Status", lambda c: c.status),
+    ("Tagged by", lambda c: c.created_by),
+    ("Reviewer", lambda c: c.reviewed_by or ""),
+    ("Comment", lambda c: c.review_comment),
+)
+
+
+class StatusModel(RecordModel):
+    """A RecordModel that colours the text of one column by the record's status."""
+
+    def __init__(self, columns: Sequence[Column], key: Callable[[Any], object], status_column: int,
+                 status_of: Callable[[Any], str], limit: int = 2000) -> None:
+        super().__init__(columns, key, limit)
+        self._status_column = status_column
+        self._status_of = status_of
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.column() == self._status_column:
+            colour = STATUS_COLOURS.get(self._status_of(self.record(index.row())))
+            return QColor(colour) if colour else None
+        return super().data(index, role)
+
+
+def status_table(columns: Sequence[Column], key: Callable[[Any], object], status_column: int,
+                 status_of: Callable[[Any], str], parent: QWidget | None = None, *,
+                 multi: bool = False) -> RecordTable:
+    table = RecordTable(columns, key, parent)
+    table.records = StatusModel(columns, key, status_column, status_of)
+    table.setModel(table.records)
+    if multi:
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    else:
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    return table
+
+
+def clip_table(parent: QWidget | None = None, *, multi: bool = False,
+               columns: Sequence[Column] = CLIP_COLUMNS) -> RecordTable:
+    status = next(i for i, (name, _) in enumerate(columns) if name == "Status")
+    table = status_table(columns, lambda c: c.id, status, lambda c: c.status, parent, multi=multi)
+    set_widths(table, 44, 70, 130, 150, 64, 140, 70, 84, 84)
+    return table
+
+
+def set_widths(table: RecordTable, *widths: int) -> None:
+    """Column widths in pixels, left to right (the last column stretches anyway)."""
+    for column, width in enumerate(widths[: table.records.columnCount() - 1]):
+        table.setColumnWidth(column, width)
+
+
+def selected_records(table: RecordTable) -> list[Any]:
+    rows = sorted({i.row() for i in table.selectionModel().selectedRows()})
+    return [table.records.record(r) for r in rows]
+
+
+def selected_clips(table: RecordTable) -> list[Clip]:
+    return [r for r in selected_records(table) if isinstance(r, Clip)]
+
+
+def discard_all(clips: ClipRepository, actor: Actor, chosen: Sequence[Clip]) -> int:
+    """Discard each clip (stops at the first refusal, which is raised); returns how many went."""
+    for clip in chosen:
+        clips.discard(actor, clip.id)
+    return len(chosen)
