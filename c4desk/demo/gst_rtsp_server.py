@@ -5,12 +5,29 @@ Run with Debian's /usr/bin/python3, which has gi (PyGObject) and GStreamer; the 
 That is why this file imports nothing but the standard library and gi: it is a standalone script, started and
 stopped by ``c4desk.demo.servers.RtspServer``.
 
-    /usr/bin/python3 gst_rtsp_server.py --port 0 [--http-port 0] --config cfg.json
-    cfg.json: {"epoch": 1751600000.0, "period": 120.0, "mounts": {"cam01": "/abs/cam01.mp4", ...}}
+    /usr/bin/python3 gst_rtsp_server.py --port 0 [--http-port 0] [--control-port 0] --config cfg.json
+    cfg.json: {"epoch": 1751600000.0, "period": 120.0, "mounts": {"cam01": "/abs/cam01.mp4", ...},
+               "ptz": {"ptz01": {"path": "/abs/ptz01-panorama.mp4", "layout": {...}, "rect": [l, t, w, h]}}}
 
 Serves rtsp://bind:port/<mount> and, with ``--http-port``, http://bind:httpport/<mount>.ts (MPEG-TS for libvlc,
-whose Debian build has no RTSP client). Prints exactly one line once it listens: ``READY <port>``, or
-``READY <port> http=<httpport>`` with HTTP on. Exits 0 on SIGTERM or SIGINT.
+whose Debian build has no RTSP client). Prints exactly one line once it listens: ``READY <port>``, then
+`` http=<httpport>`` with HTTP on and `` control=<udpport>`` with PTZ mounts. Exits 0 on SIGTERM or SIGINT.
+
+PTZ mounts (``ptz`` in the config) are the one place where the server encodes live. Their file is a wide
+panorama (``c4desk/demo/ptz_scene.py`` makes it and describes its ``layout``); the stream is the rectangle of
+it the camera looks at, scaled to the output size, with the camera's captions laid over it:
+
+    ... h264parse ! avdec_h264 ! tee
+        tee. ! videocrop name=view ! videoscale ! output size        -> compositor (bottom)
+        tee. ! videocrop (header strip)                               -> compositor (top left)
+        tee. ! videocrop (frame marker)                               -> compositor (bottom left)
+    compositor ! x264enc tune=zerolatency speed-preset=ultrafast ! rtph264pay
+
+The rectangle arrives over a loopback UDP socket (``--control-port``, one JSON datagram per change:
+``{"mount": "ptz01", "rect": [left, top, width, height]}``) from whatever stands in for the camera's motors
+(``c4desk/demo/ptz_video.py`` relays the VAPIX simulator's position, easing it like a real head moves). Each
+datagram carries the whole position, so a lost one is healed by the next; the sender repeats it every second.
+Only views (``videocrop name=view``) of running media change; a media started later begins at the last rect.
 
 Why it is built this way (DESIGN.md, "Real components in tests and the demo"):
 
@@ -34,6 +51,8 @@ Why it is built this way (DESIGN.md, "Real components in tests and the demo"):
 - HTTP MPEG-TS reuses the same looping on a plain pipeline per mount, ``... ! mpegtsmux ! multifdsink``, built
   on the first request and torn down after the last client leaves; a small threaded HTTP server sends the
   response headers and hands a duplicate of the socket to multifdsink.
+- PTZ mounts decode, crop, scale and encode (ultrafast, zerolatency, single-threaded: x264's sliced threads
+  gave FFmpeg's RTSP client corrupt pictures) only while someone watches: one shared media per mount.
 """
 
 from __future__ import annotations
@@ -47,6 +66,7 @@ import socketserver
 import sys
 import threading
 import time
+from typing import Any
 
 import gi
 
@@ -68,9 +88,12 @@ class Looper:
     prepared reaches no sink that forwards it, and would be silently lost.
     """
 
-    def __init__(self, parse_sink: Gst.Pad, mount: str, epoch: float, period: float) -> None:
+    def __init__(self, parse_sink: Gst.Pad, mount: str, epoch: float, period: float, *,
+                 decoded: bool = False) -> None:
         self.parse_sink = parse_sink
         self.mount = mount
+        # Decoded downstream (PTZ mounts): the decoder drops what precedes an accurate seek's position itself.
+        self.decoded = decoded
         self.epoch = epoch
         self.period = period
         self.offset_ns = 0
@@ -98,6 +121,12 @@ class Looper:
         ok, duration = demux.query_duration(Gst.Format.TIME)
         span = duration / Gst.SECOND if ok and duration > 0 else self.period
         phase = (time.time() - self.epoch) % self.period % span
+        if self.decoded:
+            # Decoding from the keyframe before the phase and starting the output exactly at it: no delay to
+            # wait out (with one, a compositor downstream fills the wait with black pictures).
+            if not self._seek(Gst.SeekFlags.FLUSH | Gst.SeekFlags.ACCURATE, phase):
+                log(f"{self.mount}: initial seek to {phase:.3f}s failed")
+            return
         block = demux.add_probe(Gst.PadProbeType.BLOCK_DOWNSTREAM, lambda *_: Gst.PadProbeReturn.OK)
         try:
             keyframe = self._seek_keyframe(demux, phase, Gst.SeekFlags.SNAP_AFTER)
@@ -148,6 +177,24 @@ class Looper:
         return False
 
 
+def wait_for_segment(pad: Gst.Pad, mount: str, timeout_s: float = 5.0) -> bool:
+    """Wait (blocking) until ``pad`` carries a SEGMENT event again, i.e. data flows after the Looper's seek.
+
+    gst-rtsp-server emits "prepared" from ``gst_rtsp_media_prepare``, in the thread answering the client's
+    DESCRIBE, and that client's PLAY asks the payloader's segment for its rates; the Looper's flushing seek has
+    just removed it. Where the chain re-prerolls in a few microseconds (stream copy) PLAY nearly always comes
+    later; where it decodes and encodes (PTZ mounts) it never did: ``gst_rtsp_media_get_rates: assertion
+    failed``, and the server aborts. Holding the "prepared" handler until the segment is back closes the race.
+    """
+    deadline = time.monotonic() + timeout_s
+    while pad.get_sticky_event(Gst.EventType.SEGMENT, 0) is None:
+        if time.monotonic() > deadline:
+            log(f"{mount}: no data {timeout_s:g}s after the loop's first seek")
+            return False
+        time.sleep(0.005)
+    return True
+
+
 # Queries answered "unknown" at the RTSP payloader so the media looks endless and unseekable to the server and
 # its clients (SDP range "npt=0-", PLAY ranges ignored); the Looper's own seeks and queries bypass the payloader.
 HIDDEN_QUERIES = (Gst.QueryType.SEEKING, Gst.QueryType.DURATION, Gst.QueryType.SEGMENT)
@@ -193,21 +240,29 @@ class TsMount:
     """HTTP MPEG-TS for one mount (libvlc on Debian cannot open rtsp://): one pipeline shared by its clients,
     built when the first client arrives and torn down when the last leaves, looped like the RTSP media."""
 
-    def __init__(self, mount: str, path: str, epoch: float, period: float) -> None:
+    def __init__(self, mount: str, path: str, epoch: float, period: float, ptz: PtzViews | None = None) -> None:
         self.mount, self.path, self.epoch, self.period = mount, path, epoch, period
+        self.ptz = ptz  # a PTZ mount: cropped and encoded live like its RTSP media
+        self.crop: Gst.Element | None = None
         self.pipeline: Gst.Pipeline | None = None
         self.sink: Gst.Element | None = None
         self.clients = 0
 
     def _build(self) -> None:
+        source = (f'filesrc location="{_quote(self.path)}" ! qtdemux ! h264parse name=parse config-interval=-1'
+                  if self.ptz is None else f"{ptz_chain(self.path, self.ptz.layouts[self.mount])}"
+                  " ! h264parse config-interval=-1")
         self.pipeline = Gst.parse_launch(
-            f'filesrc location="{_quote(self.path)}" ! qtdemux ! h264parse name=parse config-interval=-1'
-            " ! mpegtsmux alignment=7 ! multifdsink name=sink sync=true buffers-max=3000 recover-policy=keyframe"
+            f"{source} ! mpegtsmux alignment=7 ! multifdsink name=sink sync=true buffers-max=3000"
+            " recover-policy=keyframe"
         )
+        if self.ptz is not None:
+            self.crop = self.pipeline.get_by_name("view")
+            self.ptz.attach(self.mount, self.crop)
         self.sink = self.pipeline.get_by_name("sink")
         self.sink.connect("client-fd-removed", self._on_removed)
         looper = Looper(self.pipeline.get_by_name("parse").get_static_pad("sink"), self.mount, self.epoch,
-                        self.period)
+                        self.period, decoded=self.ptz is not None)
         self.pipeline.set_state(Gst.State.PAUSED)
         self.pipeline.get_state(5 * Gst.SECOND)
         looper.start()
@@ -231,8 +286,10 @@ class TsMount:
     def _client_gone(self) -> bool:
         self.clients -= 1
         if self.clients <= 0 and self.pipeline is not None:
+            if self.ptz is not None and self.crop is not None:
+                self.ptz.detach(self.mount, self.crop)
             self.pipeline.set_state(Gst.State.NULL)
-            self.pipeline = self.sink = None
+            self.pipeline = self.sink = self.crop = None
             self.clients = 0
         return False
 
@@ -287,6 +344,139 @@ class _TsHttpServer(socketserver.ThreadingTCPServer):
             super().shutdown_request(request)
 
 
+# --- PTZ mounts: a live crop of a panorama ---------------------------------------------------------------------
+PTZ_KEYFRAME_FRAMES = 8  # about half a second at 15 fps: a viewer joining waits at most that for a picture
+PTZ_BITRATE_KBPS = 900
+
+
+class PtzViews:
+    """The current rectangle of every PTZ mount, and the ``videocrop`` elements that show it."""
+
+    def __init__(self, mounts: dict[str, dict[str, Any]]) -> None:
+        self.layouts = {name: m["layout"] for name, m in mounts.items()}
+        self.rects: dict[str, tuple[int, int, int, int]] = {
+            name: self._clamp(name, m.get("rect") or [0, 0, m["layout"]["output"][0], m["layout"]["output"][1]])
+            for name, m in mounts.items()}
+        self.crops: dict[str, set[Gst.Element]] = {name: set() for name in mounts}
+
+    def _clamp(self, mount: str, rect: list[int]) -> tuple[int, int, int, int]:
+        layout = self.layouts[mount]
+        left, top, width, height = (int(v) for v in rect)
+        width = max(16, min(layout["width"], width))
+        height = max(16, min(layout["scene_height"], height))
+        left = max(0, min(layout["width"] - width, left))
+        top = max(0, min(layout["scene_height"] - height, top))
+        return left, top, width, height
+
+    def _apply(self, mount: str, crop: Gst.Element) -> None:
+        layout = self.layouts[mount]
+        left, top, width, height = self.rects[mount]
+        crop.set_property("left", left)
+        crop.set_property("right", layout["width"] - left - width)
+        crop.set_property("top", top)
+        crop.set_property("bottom", layout["height"] - top - height)
+
+    def attach(self, mount: str, crop: Gst.Element) -> None:
+        self.crops[mount].add(crop)
+        self._apply(mount, crop)
+
+    def detach(self, mount: str, crop: Gst.Element) -> None:
+        self.crops[mount].discard(crop)
+
+    def move(self, mount: str, rect: list[int]) -> None:
+        """Main loop: a new rectangle for a mount (clamped to its panorama), applied to every running view."""
+        self.rects[mount] = self._clamp(mount, rect)
+        for crop in list(self.crops[mount]):
+            self._apply(mount, crop)
+
+    def on_datagram(self, data: bytes) -> None:
+        try:
+            message = json.loads(data.decode("utf-8"))
+            mount, rect = message["mount"], message["rect"]
+            if mount not in self.rects or not isinstance(rect, list) or len(rect) != 4:
+                raise ValueError(f"unknown mount or bad rect in {message!r}")
+            self.move(mount, [int(v) for v in rect])
+        except (ValueError, KeyError, TypeError) as exc:
+            log(f"control: ignored datagram ({exc})")
+
+
+def ptz_chain(path: str, layout: dict[str, Any]) -> str:
+    """The launch text from the file to H.264 for a PTZ mount (the payloader or muxer is appended)."""
+    width, height = layout["width"], layout["height"]
+    out_w, out_h = layout["output"]
+    parts = [f'filesrc location="{_quote(path)}" ! qtdemux ! h264parse name=parse ! avdec_h264 ! tee name=t',
+             "t. ! queue max-size-buffers=3 ! videocrop name=view ! videoscale"
+             f" ! video/x-raw,width={out_w},height={out_h},pixel-aspect-ratio=1/1 ! comp.sink_0"]
+    pads = ["sink_0::zorder=0"]
+    for i, piece in enumerate(layout["overlays"], start=1):
+        right = width - piece["sx"] - piece["w"]
+        bottom = height - piece["sy"] - piece["h"]
+        parts.append(f"t. ! queue max-size-buffers=3 ! videocrop left={piece['sx']} right={right}"
+                     f" top={piece['sy']} bottom={bottom} ! comp.sink_{i}")
+        pads.append(f"sink_{i}::zorder={i} sink_{i}::xpos={piece['dx']} sink_{i}::ypos={piece['dy']}")
+    parts.append(f"compositor name=comp background=black {' '.join(pads)}"
+                 f" ! video/x-raw,format=I420,width={out_w},height={out_h}"
+                 f" ! x264enc tune=zerolatency speed-preset=ultrafast threads=1 bitrate={PTZ_BITRATE_KBPS}"
+                 f" key-int-max={PTZ_KEYFRAME_FRAMES} ! video/x-h264,profile=constrained-baseline")
+    return " ".join(parts)
+
+
+def ptz_factory(mount: str, path: str, epoch: float, period: float,
+                views: PtzViews) -> GstRtspServer.RTSPMediaFactory:
+    """A shared, looping, live-cropped media for one PTZ mount."""
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(f"( {ptz_chain(path, views.layouts[mount])} ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+    factory.set_shared(True)
+    alive: dict[int, tuple[Looper, Gst.Element]] = {}
+
+    def on_configure(_factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia) -> None:
+        element = media.get_element()
+        looper = Looper(element.get_by_name("parse").get_static_pad("sink"), mount, epoch, period, decoded=True)
+        element.get_by_name("pay0").get_static_pad("src").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, _hide_query)
+        crop = element.get_by_name("view")
+        views.attach(mount, crop)
+        key = id(media)
+        alive[key] = (looper, crop)
+
+        def gone(*_: object) -> None:
+            entry = alive.pop(key, None)
+            if entry is not None:
+                views.detach(mount, entry[1])
+
+        pay_src = element.get_by_name("pay0").get_static_pad("src")
+
+        def prepared(*_: object) -> None:
+            looper.start()
+            wait_for_segment(pay_src, mount)
+
+        media.connect("prepared", prepared)
+        media.connect("unprepared", gone)
+
+    factory.connect("media-configure", on_configure)
+    return factory
+
+
+def open_control(bind: str, port: int, views: PtzViews) -> socket.socket:
+    """The UDP socket PTZ positions arrive on, read on the GLib main loop."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((bind, port))
+    sock.setblocking(False)
+
+    def readable(*_: object) -> bool:
+        while True:
+            try:
+                data = sock.recv(65536)
+            except BlockingIOError:
+                return True
+            except OSError as exc:
+                log(f"control socket: {exc}")
+                return False
+            views.on_datagram(data)
+
+    GLib.io_add_watch(sock.fileno(), GLib.PRIORITY_DEFAULT, GLib.IO_IN, readable)
+    return sock
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, default=0, help="TCP port for RTSP; 0 picks a free one")
@@ -294,6 +484,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--config", required=True, help="JSON file: epoch, period, mounts {name: mp4 path}")
     ap.add_argument("--http-port", type=int, default=-1,
                     help="also serve http://bind:PORT/<mount>.ts (MPEG-TS); 0 picks a free port, -1 (default) off")
+    ap.add_argument("--control-port", type=int, default=0,
+                    help="UDP port (on --bind) for PTZ positions when there are PTZ mounts; 0 picks a free one")
     return ap.parse_args(argv)
 
 
@@ -304,7 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     epoch = float(config.get("epoch", time.time()))
     period = float(config["period"])
     mounts: dict[str, str] = config["mounts"]
-    for name, path in mounts.items():
+    ptz_mounts: dict[str, dict[str, Any]] = config.get("ptz", {})
+    for name, path in [*mounts.items(), *((n, m["path"]) for n, m in ptz_mounts.items())]:
         if not os.path.isfile(path):
             log(f"mount {name}: no such file {path}")
             return 2
@@ -318,12 +511,17 @@ def main(argv: list[str] | None = None) -> int:
     table = server.get_mount_points()
     for name, path in mounts.items():
         table.add_factory(f"/{name}", looping_factory(name, path, epoch, period))
+    views = PtzViews(ptz_mounts)
+    for name, mount in ptz_mounts.items():
+        table.add_factory(f"/{name}", ptz_factory(name, mount["path"], epoch, period, views))
+    control = open_control(args.bind, args.control_port, views) if ptz_mounts else None
     if server.attach(None) == 0:
         log(f"cannot listen on {args.bind}:{args.port}")
         return 1
     http: _TsHttpServer | None = None
     if args.http_port >= 0:
         ts_mounts = {name: TsMount(name, path, epoch, period) for name, path in mounts.items()}
+        ts_mounts.update({name: TsMount(name, m["path"], epoch, period, views) for name, m in ptz_mounts.items()})
         http = _TsHttpServer((args.bind, args.http_port), ts_mounts)
         threading.Thread(target=http.serve_forever, name="http-ts", daemon=True).start()
 
@@ -342,8 +540,12 @@ def main(argv: list[str] | None = None) -> int:
     GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGINT, quit_loop)
     GLib.timeout_add(PARENT_POLL_MS, check_parent)
     ready = f"READY {server.get_bound_port()}"
-    print(ready if http is None else f"{ready} http={http.server_address[1]}", flush=True)
+    ready += "" if http is None else f" http={http.server_address[1]}"
+    ready += "" if control is None else f" control={control.getsockname()[1]}"
+    print(ready, flush=True)
     loop.run()
+    if control is not None:
+        control.close()
     if http is not None:
         http.shutdown()
         http.server_close()

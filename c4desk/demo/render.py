@@ -204,8 +204,19 @@ def _caption_height(size: Size) -> int:
 @cache
 def _background(p: CameraPlacement, size: Size) -> Image.Image:
     """The static scene of one camera, drawn once: sky, buildings, street, markings, band and captions."""
-    w, h = size
-    v = View.of(p, size)
+    img = scene_image(p, View.of(p, size))
+    draw_static_overlays(ImageDraw.Draw(img), p, size)
+    return img
+
+
+def scene_image(p: CameraPlacement, v: View) -> Image.Image:
+    """The street scene alone (no band, captions or marker) as camera ``p`` sees it through ``v``.
+
+    Separate from the overlays so that a PTZ camera's panorama (``ptz_scene``) can be built from several such
+    views; the pixels of the fixed cameras' clips are the same as before the split.
+    """
+    w, h = v.w, v.h
+    size = (w, h)
     rng = random.Random(f"{script.SEED}:{p.id}:scene")
     img = Image.new("RGB", size)
     sky = np.linspace((128, 165, 205), (196, 212, 228), max(1, int(v.horizon) + 1)).astype(np.uint8)
@@ -265,7 +276,12 @@ def _background(p: CameraPlacement, size: Size) -> Image.Image:
                     d.polygon([(v.x(lat, wd0), v.y(wd0, z0)), (v.x(lat, wd1), v.y(wd1, z0)),
                                (v.x(lat, wd1), v.y(wd1, z1)), (v.x(lat, wd0), v.y(wd0, z1))],
                               fill=(222, 205, 140) if lit else (58, 62, 66))
-    # Identity band and caption block.
+    return img
+
+
+def draw_static_overlays(d: ImageDraw.ImageDraw, p: CameraPlacement, size: Size) -> None:
+    """What does not move on a camera's picture: identity band, caption block, the frame marker's plate."""
+    w, h = size
     band = identity_band(size)
     d.rectangle((band[0], band[1], band[2] - 1, band[3] - 1), fill=camera_colour(p.id))
     cap_h = _caption_height(size)
@@ -280,7 +296,6 @@ def _background(p: CameraPlacement, size: Size) -> Image.Image:
     x0, y0, block = marker_layout(size)
     d.rectangle((x0 - block // 2, y0 - block // 2, x0 + MARKER_BLOCKS * block + block // 2 - 1,
                  y0 + block + block // 2 - 1), fill=(128, 128, 128))
-    return img
 
 
 @dataclass(frozen=True)
@@ -380,11 +395,12 @@ def render_frame(p: CameraPlacement, t: float, index: int, size: Size = DEFAULT_
         rear = heading is None or angle_diff_deg(heading, p.heading_deg) < 90
         x0, _, x1, bottom = box
         _draw_car(d, (x0 + x1) / 2, bottom, x1 - x0, SUSPECT_BODY, script.SUSPECT_PLATE, rear)
-    _draw_overlays(d, t, index, size)
+    draw_overlays(d, t, index, size)
     return img
 
 
-def _draw_overlays(d: ImageDraw.ImageDraw, t: float, index: int, size: Size) -> None:
+def draw_overlays(d: ImageDraw.ImageDraw, t: float, index: int, size: Size) -> None:
+    """What changes on every picture: the loop clock, the frame number and the frame marker."""
     w, h = size
     scale = h / 360
     top = identity_band(size)[3]

@@ -3,6 +3,9 @@
 ``RtspServer`` runs ``gst_rtsp_server.py`` (gst-rtsp-server looping pre-rendered clips) under Debian's system
 Python, because gi is not installable into the virtualenv. The child gets its own process group so that
 ``stop()`` reaches everything it spawned, and it exits by itself if this process dies (it polls its parent).
+
+PTZ mounts (``ptz={mount: panorama mp4}``, see ``ptz_scene``) are cropped live by the server; ``move_ptz``
+sends the rectangle to show over the server's loopback UDP control port.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from types import TracebackType
 
-from c4desk.demo import script
+from c4desk.demo import ptz_scene, script
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +75,33 @@ def _tail(path: Path, limit: int = 2000) -> str:
         return ""
 
 
+Rect = tuple[int, int, int, int]
+
+
 class RtspServer:
     """gst-rtsp-server serving ``clips`` ({mount: mp4}) at rtsp://bind:port/<mount>, looped in phase.
 
     Every mount is looped gaplessly and phase-locked to ``epoch`` (default: now): at wall time T each camera shows
     loop time ``(T - epoch) % period``. With ``http_port`` (0 = any free port) the same process also serves
     http://bind:http_port/<mount>.ts as MPEG-TS, for libvlc where it has no RTSP client (Debian).
+    ``ptz`` ({mount: panorama mp4}) adds PTZ mounts showing the rectangle last given to ``move_ptz`` (a view
+    from ``ptz_rects``, else looking north at zoom 1, to begin with); ``control_port`` fixes their UDP port.
     Use as a context manager or call ``start()`` and ``stop()``.
     """
 
     def __init__(self, clips: dict[str, Path], *, port: int = 0, bind: str = "127.0.0.1",
-                 epoch: float | None = None, period: float = script.PERIOD_S, http_port: int | None = None) -> None:
-        if not clips:
+                 epoch: float | None = None, period: float = script.PERIOD_S, http_port: int | None = None,
+                 ptz: dict[str, Path] | None = None, ptz_rects: dict[str, Rect] | None = None,
+                 control_port: int = 0) -> None:
+        if not clips and not ptz:
             raise ValueError("RtspServer needs at least one clip")
         self.clips = {name: Path(path).resolve() for name, path in clips.items()}
+        self.ptz = {name: Path(path).resolve() for name, path in (ptz or {}).items()}
+        self.ptz_rects: dict[str, Rect] = {name: (ptz_rects or {}).get(name, ptz_scene.view_rect(0.0, 0.0, 60.0))
+                                           for name in self.ptz}
+        self.requested_control_port = control_port
+        self.control_port: int | None = None
+        self._control: socket.socket | None = None
         self.bind = bind
         self.requested_port = port
         self.epoch = time.time() if epoch is None else epoch
@@ -106,7 +123,7 @@ class RtspServer:
     def url(self, camera_id: str) -> str:
         if self.port is None:
             raise ServerError("RtspServer is not started")
-        if camera_id not in self.clips:
+        if camera_id not in self.clips and camera_id not in self.ptz:
             raise KeyError(camera_id)
         host = "127.0.0.1" if self.bind in ("0.0.0.0", "") else self.bind
         return f"rtsp://{host}:{self.port}/{camera_id}"
@@ -127,12 +144,14 @@ class RtspServer:
         config = work / "config.json"
         config.write_text(json.dumps({
             "epoch": self.epoch, "period": self.period, "mounts": {k: str(v) for k, v in self.clips.items()},
+            "ptz": {k: {"path": str(v), "layout": ptz_scene.LAYOUT.to_json(), "rect": list(self.ptz_rects[k])}
+                    for k, v in self.ptz.items()},
         }))
         stderr_path = work / "stderr.log"
         with open(stderr_path, "wb") as stderr:
             self._proc = subprocess.Popen(
                 [python, str(SERVER_SCRIPT), "--port", str(self.requested_port), "--bind", self.bind,
-                 "--config", str(config),
+                 "--config", str(config), "--control-port", str(self.requested_control_port),
                  *(["--http-port", str(self.requested_http_port)] if self.requested_http_port is not None else [])],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, process_group=0,
             )
@@ -145,9 +164,32 @@ class RtspServer:
             raise ServerError(f"{exc}; server stderr:\n{tail}") from None
         fields = line.split()
         self.port = int(fields[1])
-        http = [f.removeprefix("http=") for f in fields[2:] if f.startswith("http=")]
-        self.http_port = int(http[0]) if http else None
+        named = dict(f.split("=", 1) for f in fields[2:] if "=" in f)
+        self.http_port = int(named["http"]) if "http" in named else None
+        self.control_port = int(named["control"]) if "control" in named else None
+        if self.control_port is not None:
+            self._control = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         return self
+
+    @property
+    def ptz_mounts(self) -> list[str]:
+        return list(self.ptz)
+
+    def move_ptz(self, mount: str, rect: Rect) -> None:
+        """Show ``rect`` (left, top, width, height of the panorama) on PTZ mount ``mount`` from now on.
+
+        One loopback datagram, no answer: the caller repeats the position now and then (``ptz_video`` does),
+        so a datagram lost, or sent while the server restarts, costs nothing lasting.
+        """
+        if mount not in self.ptz:
+            raise KeyError(mount)
+        self.ptz_rects[mount] = rect
+        control, port = self._control, self.control_port
+        if control is None or port is None:
+            return
+        host = "127.0.0.1" if self.bind in ("0.0.0.0", "") else self.bind
+        with contextlib.suppress(OSError):  # a server that just died: its supervisor restarts it at ptz_rects
+            control.sendto(json.dumps({"mount": mount, "rect": list(rect)}).encode(), (host, port))
 
     def _read_ready(self, timeout: float) -> str:
         assert self._proc is not None and self._proc.stdout is not None
@@ -189,7 +231,10 @@ class RtspServer:
         if self._workdir is not None:
             self._workdir.cleanup()
             self._workdir = None
-        self.port = self.http_port = None
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        self.port = self.http_port = self.control_port = None
 
     def __enter__(self) -> RtspServer:
         return self.start()
@@ -209,8 +254,10 @@ class SupervisedRtspServer:
     """
 
     def __init__(self, clips: dict[str, Path], *, port: int = 0, bind: str = "127.0.0.1",
-                 epoch: float | None = None, period: float = script.PERIOD_S, http_port: int | None = None) -> None:
+                 epoch: float | None = None, period: float = script.PERIOD_S, http_port: int | None = None,
+                 ptz: dict[str, Path] | None = None) -> None:
         self._clips = clips
+        self._ptz = ptz or {}
         self.bind = bind
         self.epoch = float(int(time.time())) if epoch is None else epoch
         self.period = period
@@ -223,7 +270,7 @@ class SupervisedRtspServer:
     def start(self, timeout: float = 10.0) -> SupervisedRtspServer:
         port, http_port = self._requested
         self.server = RtspServer(self._clips, port=port, bind=self.bind, epoch=self.epoch, period=self.period,
-                                 http_port=http_port).start(timeout)
+                                 http_port=http_port, ptz=self._ptz).start(timeout)
         self._stopping.clear()
         self._watch = threading.Thread(target=self._supervise, name="rtsp-supervisor", daemon=True)
         self._watch.start()
@@ -234,11 +281,13 @@ class SupervisedRtspServer:
             server = self.server
             if server is None or server.running:
                 continue
-            port, http_port = server.port, server.http_port  # stop() forgets them
+            port, http_port, control_port = server.port, server.http_port, server.control_port  # stop() forgets
             log.warning("demo RTSP server (pid %s) died; restarting it on port %s", server.pid, port)
             server.stop()
+            # PTZ mounts come back where they were looking, on the same control port.
             replacement = RtspServer(self._clips, port=port or 0, bind=self.bind, epoch=self.epoch,
-                                     period=self.period, http_port=http_port)
+                                     period=self.period, http_port=http_port, ptz=self._ptz,
+                                     ptz_rects=dict(server.ptz_rects), control_port=control_port or 0)
             try:
                 replacement.start()
             except ServerError:
@@ -267,6 +316,14 @@ class SupervisedRtspServer:
     def url(self, camera_id: str) -> str:
         assert self.server is not None, "not started"
         return self.server.url(camera_id)
+
+    @property
+    def ptz_mounts(self) -> list[str]:
+        return list(self._ptz)
+
+    def move_ptz(self, mount: str, rect: Rect) -> None:
+        if self.server is not None:
+            self.server.move_ptz(mount, rect)
 
     def http_url(self, camera_id: str) -> str:
         assert self.server is not None, "not started"

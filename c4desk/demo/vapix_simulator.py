@@ -13,8 +13,11 @@ It is a real HTTP server (``http.server`` on 127.0.0.1, an ephemeral port, a bac
 
 Behaviour modelled on the VAPIX PTZ documentation, simplified: commands answer 204; queries answer text
 ``key=value`` lines; a bad value, an unknown preset or parameter answers 200 with a body ``Error: ...``.
-Continuous moves only record their speeds (the position does not drift). ``center``/``areazoom`` use a simple
+Continuous moves record their speeds; with ``move_speed_deg_s`` (the demo's cameras) the head also turns at
+speed/100 of that many degrees per second (zoom at speed/100 of ``zoom_units_per_s``) until stopped; without
+it (the default, as the protocol tests want) the position stays put. ``center``/``areazoom`` use a simple
 optics model: 60 degrees horizontal view at zoom 1, 30x optical at zoom 9999, 16:9 picture.
+``add_listener(fn)`` calls ``fn()`` after every command carried out (the demo moves its video that way).
 ``drop_next(n)`` closes the next n connections without an answer (a camera rebooting) and ``delay_s`` makes
 every answer late, to test retries and timeouts.
 """
@@ -27,7 +30,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -84,7 +87,8 @@ def _wrap180(deg: float) -> float:
 class VapixSimulator:
     def __init__(self, username: str = "root", password: str = "pass", *, realm: str = "AXIS_ACCC8E5A0001",
                  algorithm: str = "MD5", nonce_ttl_s: float = 300.0, lat: float = 41.7637, lon: float = -72.6851,
-                 mount_height_m: float = 6.0, pan_zero_deg: float = 0.0, pan_sign: int = 1) -> None:
+                 mount_height_m: float = 6.0, pan_zero_deg: float = 0.0, pan_sign: int = 1,
+                 move_speed_deg_s: float = 0.0, zoom_units_per_s: float = 2500.0) -> None:
         if algorithm not in _HASHES:
             raise ValueError(f"algorithm {algorithm!r} not one of {', '.join(_HASHES)}")
         self.username, self.password, self.realm, self.algorithm = username, password, realm, algorithm
@@ -93,6 +97,10 @@ class VapixSimulator:
         self.lat, self.lon, self.mount_height_m = lat, lon, mount_height_m
         self.pan_zero_deg, self.pan_sign = pan_zero_deg, pan_sign
         self.state = SimState()
+        self.move_speed_deg_s = move_speed_deg_s
+        self.zoom_units_per_s = zoom_units_per_s
+        self._advanced_at = time.monotonic()
+        self._listeners: list[Callable[[], None]] = []
         self.requests: list[RecordedRequest] = []
         self._nonces: dict[str, _Nonce] = {}
         self._drop = 0
@@ -140,9 +148,26 @@ class VapixSimulator:
         with self._lock:
             return [dict(r.params) for r in self.requests if r.authorised and not r.dropped]
 
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` (on the HTTP thread, no lock held) after every command the camera carries out."""
+        self._listeners.append(listener)
+
+    def position(self) -> tuple[float, float, float]:
+        """(pan, tilt, zoom) now, a continuous move included."""
+        with self._lock:
+            self._advance()
+            return self.state.pan, self.state.tilt, self.state.zoom
+
+    @property
+    def moving(self) -> bool:
+        """True while a continuous move turns the head (only when it has a ``move_speed_deg_s``)."""
+        s = self.state
+        return self.move_speed_deg_s > 0 and bool(s.pan_speed or s.tilt_speed or s.zoom_speed)
+
     def pointing(self) -> tuple[float, float]:
         """(compass bearing, tilt) the camera looks along now, from its pan/tilt and its calibration."""
         with self._lock:
+            self._advance()
             bearing = (self.pan_zero_deg + self.pan_sign * self.state.pan) % 360.0
             return bearing, self.state.tilt
 
@@ -193,6 +218,17 @@ class VapixSimulator:
 
     # --- the camera ---------------------------------------------------------------------------------------------
 
+    def _advance(self) -> None:
+        """Move the head by the continuous speeds over the time since the last look (lock held)."""
+        now = time.monotonic()
+        dt, self._advanced_at = now - self._advanced_at, now
+        s = self.state
+        if self.move_speed_deg_s <= 0 or dt <= 0 or not (s.pan_speed or s.tilt_speed or s.zoom_speed):
+            return
+        rate = self.move_speed_deg_s / 100.0
+        self._set(pan=s.pan + s.pan_speed * rate * dt, tilt=s.tilt + s.tilt_speed * rate * dt,
+                  zoom=s.zoom + s.zoom_speed * self.zoom_units_per_s / 100.0 * dt)
+
     def _hfov(self) -> float:
         magnification = 1.0 + (OPTICAL_ZOOM - 1.0) * (self.state.zoom - 1.0) / (LIMITS["MaxZoom"] - 1.0)
         return WIDE_HFOV_DEG / magnification
@@ -214,6 +250,7 @@ class VapixSimulator:
     def execute(self, params: dict[str, str]) -> tuple[int, str]:
         """Carry out one request's parameters: (status, text body)."""
         with self._lock:
+            self._advance()  # a command acts on where a continuous move has got to
             try:
                 return self._execute(params)
             except CommandError as exc:
@@ -333,6 +370,8 @@ class VapixSimulator:
                     self._send(404, "Not Found\n", record)
                 else:
                     status, body = sim.execute(params)
+                    for listener in list(sim._listeners):
+                        listener()  # before the answer: the client's next look finds the effect under way
                     self._send(status, body, record)
 
             def _send(self, status: int, body: str, record: RecordedRequest,

@@ -1,5 +1,8 @@
 """The analyst's plate search: exact, wildcard, partial and OCR-tolerant, with history, trail and CSV export.
 
+Filters: time range, cameras, region (the plate's state or country as the reader reported it) and direction.
+Results show the camera's plate crop beside the plate text when ``images`` is given.
+
 Every query runs through ``run_in_background``; a search over months of reads never freezes the wall.
 """
 
@@ -29,6 +32,7 @@ from c4desk.domain.plates import LprRead
 from c4desk.integrations.owner_lookup import OwnerLookupClient, OwnerLookupError, OwnerRecord
 from c4desk.store.plate_search import PlateHistory, PlateSearch, ReadFilter
 from c4desk.ui.background import run_in_background
+from c4desk.ui.lpr.plate_images import PlateImages
 from c4desk.ui.lpr.read_table import PlateReadTable
 from c4desk.ui.timefmt import local_datetime
 
@@ -44,7 +48,7 @@ class PlateSearchPanel(QWidget):
     trail_requested = Signal(str, list)
 
     def __init__(self, search: PlateSearch, owner_lookup: Callable[[], OwnerLookupClient | None] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, images: PlateImages | None = None) -> None:
         super().__init__(parent)
         self._search = search
         self._owner_lookup = owner_lookup
@@ -64,12 +68,17 @@ class PlateSearchPanel(QWidget):
         self.cameras.setPlaceholderText("Cameras: lpr01, lpr02 (all if empty)")
         self.direction = QComboBox()
         self.direction.addItems(["Any direction", "in", "out"])
+        self.region = QLineEdit()
+        self.region.setPlaceholderText("Region: CT")
+        self.region.setToolTip("The plate's state or country as read (CT, NY, ...); all regions if empty")
+        self.region.setMaxLength(16)
+        self.region.setMaximumWidth(100)
         self.search_button = QPushButton("Search")
         self.search_button.setDefault(True)
         self.export_button = QPushButton("Export CSV")
         self.prev_button, self.next_button = QPushButton("< Newer"), QPushButton("Older >")
         self.status = QLabel()
-        self.table = PlateReadTable()
+        self.table = PlateReadTable(images=images)
         self.history = QLabel("Select a read to see the plate's history")
         self.history.setWordWrap(True)
         self.history.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -81,6 +90,7 @@ class PlateSearchPanel(QWidget):
         row1 = QHBoxLayout()
         row1.addWidget(self.pattern, 3)
         row1.addWidget(self.cameras, 2)
+        row1.addWidget(self.region, 1)
         row1.addWidget(self.search_button)
         row2 = QHBoxLayout()
         for option in (self.partial, self.fuzzy, self.range, self.direction):
@@ -104,6 +114,8 @@ class PlateSearchPanel(QWidget):
 
     def _connect_signals(self) -> None:
         self.pattern.returnPressed.connect(self.run_search)
+        self.cameras.returnPressed.connect(self.run_search)
+        self.region.returnPressed.connect(self.run_search)
         self.search_button.clicked.connect(self.run_search)
         self.prev_button.clicked.connect(lambda: self._page(-PAGE))
         self.next_button.clicked.connect(lambda: self._page(PAGE))
@@ -115,7 +127,8 @@ class PlateSearchPanel(QWidget):
         span = RANGES[self.range.currentIndex()][1]
         cameras = tuple(c.strip() for c in self.cameras.text().split(",") if c.strip())
         direction = self.direction.currentText() if self.direction.currentIndex() > 0 else ""
-        return ReadFilter(since=datetime.now(UTC) - span if span else None, cameras=cameras, direction=direction)
+        return ReadFilter(since=datetime.now(UTC) - span if span else None, cameras=cameras,
+                          region=self.region.text().strip().upper(), direction=direction)
 
     def run_search(self) -> None:
         self._offset = 0

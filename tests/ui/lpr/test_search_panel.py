@@ -11,13 +11,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
 from pytestqt.qtbot import QtBot
 
+from c4desk.demo.render import plate_crop_jpeg
 from c4desk.domain.camera import parse_camera
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
+from c4desk.integrations.axis_lpr import save_image
 from c4desk.integrations.owner_lookup import OwnerLookupClient
 from c4desk.store.plate_search import PlateSearch
+from c4desk.ui.lpr.plate_images import PlateImages, plate_media_dir
+from c4desk.ui.lpr.read_table import IMAGE_COLUMN, NO_IMAGE
 from c4desk.ui.lpr.search_panel import PlateSearchPanel
 
 NOW = datetime.now(UTC)
@@ -125,3 +131,32 @@ def test_bad_pattern_is_explained_not_raised(qtbot: QtBot, services: Services, r
     panel.search_button.click()
     qtbot.waitUntil(lambda: panel.status.text() not in ("", "Searching ..."), timeout=5000)
     assert "plate" in panel.status.text().lower() or "pattern" in panel.status.text().lower()
+
+
+def test_region_filter(qtbot: QtBot, services: Services, reads: list[LprRead]) -> None:
+    services.plate_reads.add(LprRead(camera_id="lprA", plate_raw="6PZ193", read_at=NOW - timedelta(minutes=1),
+                                     region="NY", confidence=0.8, direction="out"))
+    panel = make_panel(qtbot, services)
+    assert len(search(qtbot, panel, "6PZ193")) == 4
+    panel.region.setText("ny")  # the reader's region, any case
+    assert search(qtbot, panel, "6PZ193") == ["6PZ193"]
+    assert panel.table.records.record(0).region == "NY"
+    panel.region.setText("CT")
+    assert len(search(qtbot, panel, "6PZ193")) == 3
+    panel.region.setText("QC")
+    assert search(qtbot, panel, "6PZ193") == [] and panel.status.text() == "No reads"
+
+
+def test_results_show_plate_crops(qtbot: QtBot, services: Services, reads: list[LprRead], data_dir: Path) -> None:
+    media = plate_media_dir(data_dir)
+    ref = save_image(media, plate_crop_jpeg("6PZ193"))
+    services.plate_reads.add(LprRead(camera_id="lprB", plate_raw="6PZ193", read_at=NOW, region="CT",
+                                     confidence=0.95, direction="in", plate_image_ref=ref))
+    panel = PlateSearchPanel(PlateSearch(services.db), None, images=PlateImages(media))
+    qtbot.addWidget(panel)
+    panel.show()
+    assert search(qtbot, panel, "6PZ193")[0] == "6PZ193"
+    newest = panel.table.records.index(0, IMAGE_COLUMN)
+    qtbot.waitUntil(lambda: isinstance(panel.table.records.data(newest, Qt.ItemDataRole.DecorationRole), QIcon),
+                    timeout=5000)
+    assert panel.table.records.data(panel.table.records.index(1, IMAGE_COLUMN)) == NO_IMAGE
