@@ -47,6 +47,7 @@ class LiveGrid(QWidget):
     view_changed = Signal()  # layout, cameras or cycle changed (for saving state)
     push_requested = Signal(tuple, str)  # camera ids ("" = empty tile), layout (preset name or JSON)
     snapshot_requested = Signal(object)  # VideoView
+    clip_requested = Signal(object, str)  # VideoView, "in" | "out" | "tag" (mark in, mark out, tag a clip)
     detach_requested = Signal()
     edit_layout_requested = Signal()
 
@@ -284,6 +285,9 @@ class LiveGrid(QWidget):
         add("Restore" if self._maximised is tile else "Maximise", lambda: self.toggle_maximise(tile),
             has_camera or self._maximised is tile, "Return")
         add("Snapshot", lambda: self.snapshot_requested.emit(tile), tile.status == TileStatus.LIVE)
+        add("Tag clip…", lambda: self.clip_requested.emit(tile, "tag"), has_camera, "T")
+        add("Mark in", lambda: self.clip_requested.emit(tile, "in"), has_camera, "I")
+        add("Mark out", lambda: self.clip_requested.emit(tile, "out"), has_camera, "O")
         menu.addSeparator()
         add("Push camera to wall", lambda: self.push_camera(tile), has_camera)
         add("Push view to wall", self.push_view, any(self.cameras()))
