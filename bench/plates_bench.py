@@ -40,6 +40,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from c4desk.domain.camera import Camera, CameraKind
 from c4desk.domain.events import AlertRaised
+from c4desk.domain.permissions import Actor, Role
 from c4desk.domain.plate_match import HotlistEntry
 from c4desk.domain.plates import LprRead
 from c4desk.hub.lpr_matching import HotlistMatcher
@@ -174,7 +175,7 @@ def live_ingest(db: Database, cameras: CameraRepository, args: argparse.Namespac
                 for _ in range(args.hotlist // 100)]  # 1% partial-plate BOLOs
     hotlists = HotlistRepository(db)
     start = time.perf_counter()
-    hotlists.import_list("NCIC", entries)
+    hotlists.import_list("NCIC", entries, actor=Actor("system:bench", Role.SUPERVISOR))
     import_s = time.perf_counter() - start
     bus = EventBus()
     matcher = HotlistMatcher(db, bus, hotlists, cameras).start()

@@ -2,6 +2,8 @@
 
 These write straight to the database. On SQLite another running workstation sees the alerts on its next
 reload, not as a live event (events travel on one process's bus); live feeds POST to the hub instead.
+Sensor data fed in by hand is machine input like the hub's feed: no login, and it can only add or update what the
+sensor said (never an alert's status or assignment, which need a user with WORK_ALERTS).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from c4desk.cli import Subcommands, UserError, print_json
 from c4desk.config import Paths, Settings
 
 EXIT_INVALID = 2
-CLI_ACTOR = "cli"
+CLI_FEED = "cli"  # the name these imports carry in an alert's history
 
 
 def register(cli: Subcommands) -> None:
@@ -85,7 +87,7 @@ def cmd_ingest_gunshot(args: argparse.Namespace, paths: Paths, settings: Setting
         return EXIT_INVALID
     services = open_services(args, paths)
     try:
-        stored = [alert_as_json(services.alerts.ingest_gunshot(r, received_at=now, actor=CLI_ACTOR).alert)
+        stored = [alert_as_json(services.alerts.ingest_gunshot(r, received_at=now, feed=CLI_FEED).alert)
                   for r in reports]
     finally:
         services.close()
@@ -107,7 +109,7 @@ def cmd_ingest_gunshot_csv(args: argparse.Namespace, paths: Paths, settings: Set
     services = open_services(args, paths)
     try:
         summary = services.alerts.import_gunshots(
-            parsed.reports, actor=CLI_ACTOR,
+            parsed.reports, feed=CLI_FEED,
             closed_reason=None if args.open else f"imported history ({args.file.name})")
     finally:
         services.close()

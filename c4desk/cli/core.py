@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import sys
 import time
@@ -11,12 +10,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from c4desk.cli import Subcommands, UserError, add_screenshot_options, print_json
+from c4desk.cli.auth import add_actor_options, cli_actor
 from c4desk.config import Paths, Settings
 from c4desk.hub.services import Services
 
 if TYPE_CHECKING:
+    from c4desk.hub.recording import RecorderSupervisor
     from c4desk.hub.runtime import Hub
 from c4desk.store.db import sqlite_url
+from c4desk.store.users import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
+
+DEMO_FIRST_USER = "analyst"
+DEMO_BANNER = (f"Demo city only: users {', '.join(name for name, _ in DEMO_USERS)}, all with password "
+               f"'{DEMO_PASSWORD}'. The demo starts logged in as analyst; a real site never has these accounts.")
 
 log = logging.getLogger("c4desk")
 
@@ -25,8 +31,14 @@ def database_url(args: argparse.Namespace, paths: Paths) -> str:
     return str(args.db) if args.db else sqlite_url(paths.database)
 
 
-def open_services(args: argparse.Namespace, paths: Paths) -> Services:
-    services = Services.open(database_url(args, paths))
+def recordings_root(paths: Paths, settings: Settings | None = None) -> Path:
+    """Where recorded segments live: settings ``recording.directory``, else DATA_DIR/recordings."""
+    directory = settings.recording.directory.strip() if settings is not None else ""
+    return Path(directory).expanduser() if directory else paths.recordings_dir
+
+
+def open_services(args: argparse.Namespace, paths: Paths, settings: Settings | None = None) -> Services:
+    services = Services.open(database_url(args, paths), recordings_root=recordings_root(paths, settings))
     if services.backup is not None:
         print(f"c4desk: database copied to {services.backup} before upgrading", file=sys.stderr)
     return services
@@ -50,6 +62,7 @@ def register(cli: Subcommands) -> None:
     imp.add_argument("file", type=Path)
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows of a file with bad rows")
     imp.add_argument("--json", action="store_true")
+    add_actor_options(imp)  # a camera edit: an administrator (EDIT_CAMERAS), audited
     cli.sub("cameras", "list", "list cameras", cmd_cameras_list, "camera queries").add_argument(
         "--json", action="store_true")
     cli.sub("db", "upgrade", "apply migrations (a SQLite file is copied aside first)", cmd_db_upgrade,
@@ -73,15 +86,27 @@ def start_embedded_hub(services: Services, settings: Settings, paths: Paths) -> 
     return hub
 
 
+def start_recorder(services: Services, settings: Settings) -> RecorderSupervisor | None:
+    """The recorder for the cameras marked for recording, when ``recording.enabled`` (see hub/recording.py)."""
+    if not settings.recording.enabled:
+        return None
+    from c4desk.hub.recording import RecorderSupervisor
+
+    return RecorderSupervisor(services.recordings, services.cameras, settings.recording, bus=services.bus).start()
+
+
 def cmd_workstation(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     from c4desk.ui.app import run_workstation
 
-    services = open_services(args, paths)
+    services = open_services(args, paths, settings)
     hub = start_embedded_hub(services, settings, paths)
+    # One seat records in-process; seats sharing PostgreSQL leave recording to the one `c4desk hub`.
+    recorder = start_recorder(services, settings) if hub is not None and services.db.is_sqlite else None
     try:
-        return run_workstation(services, settings, paths, user=getpass.getuser(), screenshot=args.screenshot,
-                               after_s=args.after)
+        return run_workstation(services, settings, paths, screenshot=args.screenshot, after_s=args.after)
     finally:
+        if recorder is not None:
+            recorder.stop()
         if hub is not None:
             hub.stop()
         services.close()
@@ -95,7 +120,12 @@ def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
         options.clip_seconds = args.clip_seconds
     if args.cameras:
         options.camera_ids = tuple(c.strip() for c in args.cameras.split(",") if c.strip())
-    services = open_services(args, paths)
+    if settings.recording.enabled:
+        options.recording = settings.recording  # the demo records every camera from the start
+    services = open_services(args, paths, settings)
+    if seed_demo_users(services.db):
+        print(f"c4desk: demo users {', '.join(name for name, _ in DEMO_USERS)} created (password "
+              f"{DEMO_PASSWORD!r}, demo only)", file=sys.stderr)
     hub = start_embedded_hub(services, settings, paths)
     demo = DemoCity(services, paths, options, hub=hub)
     try:
@@ -110,9 +140,11 @@ def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
             return 0
         from c4desk.ui.app import run_workstation
 
-        return run_workstation(services, settings, paths, user="analyst", banner="demo city",
+        # The story starts logged in as the demo analyst; File > Switch user brings the login (supervisor...).
+        actor = services.users.authenticate(DEMO_FIRST_USER, DEMO_PASSWORD)
+        return run_workstation(services, settings, paths, actor=actor, banner="demo city", login_banner=DEMO_BANNER,
                                screenshot=args.screenshot, after_s=args.after,
-                               on_window=lambda w: _open_first_cameras(w, services))
+                               on_window=lambda w: _prepare_demo_window(w, services))
     finally:
         demo.stop()
         if hub is not None:
@@ -123,13 +155,14 @@ def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
 def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     from c4desk.hub.runtime import Hub
 
-    services = open_services(args, paths)
+    services = open_services(args, paths, settings)
     try:
         hub = Hub(services, settings, paths, listen=args.listen)
     except ValueError as exc:
         services.close()
         raise UserError(str(exc)) from exc
     hub.start()
+    recorder = start_recorder(services, settings)
     print(f"c4desk hub listening on {hub.base_url} (bearer token from the keyring entry "
           f"'c4desk/hub-token', or {paths.data_dir / 'secrets' / 'hub-token'}); Ctrl+C stops it", file=sys.stderr)
     try:
@@ -137,18 +170,25 @@ def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
         while deadline is None or time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
+        if recorder is not None:
+            recorder.stop()
         hub.stop()
         services.close()
     return 0
 
 
-def _open_first_cameras(window: object, services: Services) -> None:
-    """The demo opens on moving video: its saved, shared start view (four cameras along the getaway route)."""
+def _prepare_demo_window(window: object, services: Services) -> None:
+    """The demo opens on moving video (its saved, shared start view: four cameras along the getaway route), and
+    the radar report is set to the date the demo's strobes went up."""
+    from datetime import UTC, datetime
+
+    from c4desk.demo.history import radar_change_at
     from c4desk.demo.run import DEMO_VIEW_OWNER, START_VIEW
     from c4desk.store.views import ViewRepository
     from c4desk.ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
+    window.analytics.radar.set_change_date(radar_change_at(datetime.now(UTC)).date())
     view = ViewRepository(services.db).find(DEMO_VIEW_OWNER, START_VIEW)
     if view is not None:
         window.wall.load_view(view)
@@ -164,6 +204,8 @@ def _print_progress(done: int, total: int) -> None:
 
 
 def cmd_site_import(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.domain.errors import ValidationError
+    from c4desk.domain.permissions import PermissionDenied
     from c4desk.integrations.site_files import read_site_file
 
     try:
@@ -177,7 +219,10 @@ def cmd_site_import(args: argparse.Namespace, paths: Paths, settings: Settings) 
         return 2
     services = open_services(args, paths)
     try:
-        created, updated = services.cameras.upsert_many(site.cameras)
+        actor = cli_actor(args, services)
+        created, updated = services.cameras.import_cameras(site.cameras, actor=actor, source=args.file.name)
+    except (ValidationError, PermissionDenied) as exc:
+        raise UserError(str(exc)) from exc
     finally:
         services.close()
     bad_rows = len({e.line for e in site.errors})

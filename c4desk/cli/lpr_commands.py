@@ -1,7 +1,9 @@
 """Plate commands: ingest reads, import hotlists and enter BOLOs, search plate history.
 
 ``ingest lpr`` sends Axis event JSON (one object, a list, or one object per line) through the live path, so
-passages merge and hotlist hits raise alerts; a CSV file is a historical bulk load and raises none.
+passages merge and hotlist hits raise alerts; a CSV file is a historical bulk load and raises none. Reads are
+machine input and need no login; ``hotlist import`` and ``hotlist bolo`` change what officers are told to look
+for, so they act as ``--user`` (IMPORT_HOTLIST, EDIT_BOLO) and are audited under that name.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from c4desk.cli import Subcommands, UserError, print_json
+from c4desk.cli.auth import acting_username, add_actor_options, cli_actor
 from c4desk.cli.core import open_services
 from c4desk.config import Paths, Settings
 from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.events import HotlistHit
+from c4desk.domain.permissions import PermissionDenied
 from c4desk.domain.plates import LprRead
 from c4desk.hub.lpr_matching import HotlistMatcher
 from c4desk.hub.lpr_routes import MEDIA_SUBDIR
@@ -44,8 +48,8 @@ def register(cli: Subcommands) -> None:
     bolo.add_argument("--priority", type=int, default=1)
     bolo.add_argument("--state", default="")
     bolo.add_argument("--expires", type=_time, metavar="ISO", help="e.g. 2026-07-05T06:00Z")
-    for parser in (ing, imp, bolo):
-        parser.add_argument("--actor", default="cli", help="who does this (for the audit log)")
+    for parser in (imp, bolo):
+        add_actor_options(parser)
     for parser in (ing, imp):
         parser.add_argument("--skip-bad", action="store_true", help="store the good records of a file with bad ones")
     search = cli.sub("plates", "search", "search plate reads, newest first", cmd_plates_search, "plate reads")
@@ -170,15 +174,19 @@ def _ingest_events(services: Services, text: str, source: str, args: argparse.Na
 
 
 def cmd_hotlist_import(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
-    parsed = read_hotlist_file(args.file, hotlist=args.name, entered_by=args.actor)
+    # The file is checked before the login, so a bad file costs no password prompt; its entries are entered by
+    # the user who logs in (import_list fills that in).
+    acting_username(args)  # but a missing --user is said first
+    parsed = read_hotlist_file(args.file, hotlist=args.name)
     _print_errors(str(args.file), parsed.errors)
     if parsed.errors and not (args.skip_bad and parsed.entries):
         raise UserError(f"nothing imported: {len(parsed.errors)} error(s); fix them or use --skip-bad")
     services = open_services(args, paths)
     try:
+        actor = cli_actor(args, services)
         result = services.hotlists.import_list(args.name, parsed.entries, replace=args.replace,
-                                                            source=args.file.name, actor=args.actor)
-    except ValidationError as exc:
+                                               source=args.file.name, actor=actor)
+    except (ValidationError, PermissionDenied) as exc:
         raise UserError(str(exc)) from exc
     finally:
         services.close()
@@ -191,10 +199,10 @@ def cmd_hotlist_import(args: argparse.Namespace, paths: Paths, settings: Setting
 def cmd_hotlist_bolo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     services = open_services(args, paths)
     try:
-        entry = services.hotlists.add_bolo(args.plate, reason=args.reason, entered_by=args.actor,
-                                                        priority=args.priority, region=args.state,
-                                                        expires_at=args.expires)
-    except ValidationError as exc:
+        actor = cli_actor(args, services)
+        entry = services.hotlists.add_bolo(args.plate, reason=args.reason, actor=actor, priority=args.priority,
+                                           region=args.state, expires_at=args.expires)
+    except (ValidationError, PermissionDenied) as exc:
         raise UserError(str(exc)) from exc
     finally:
         services.close()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.domain.geo import EARTH_RADIUS_M
+from c4desk.domain.radar import PolicyBand, RadarSite
 
 CENTER_LAT = 41.7650
 CENTER_LON = -72.6730
@@ -148,3 +149,17 @@ def demo_cameras(rtsp_base: str = "rtsp://127.0.0.1:8554", vapix_base: str = "ht
             extra={"pan_zero_deg": "0", "pan_sign": "1", "mount_height_m": str(PTZ_MOUNT_HEIGHT_M)} if is_ptz else {},
         ))
     return cameras
+
+
+# The speed-deterrence pilot: one radar on Capitol Ave between Main and Prospect, strobes by speed band.
+# 40 km/h is the 25 mph downtown limit; the lights show amber from 48 km/h (30 mph) and red from 64 (40 mph).
+RADAR_SITE_ID = "radar01"
+RADAR_SENSOR_ID = "demo-radar-01"
+
+
+def demo_radar_sites() -> list[RadarSite]:
+    lat, lon = offset_to_latlon(2.5 * BLOCK_M - BLOCK_M, -2 * BLOCK_M)
+    return [RadarSite(id=RADAR_SITE_ID, name="Capitol Ave EB between Main and Prospect (speed pilot)",
+                      speed_limit_kmh=40.0, sensor_ids=(RADAR_SENSOR_ID,),
+                      policy=(PolicyBand(48.0, "amber"), PolicyBand(64.0, "red")), lat=round(lat, 7),
+                      lon=round(lon, 7))]

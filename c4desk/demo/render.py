@@ -41,7 +41,7 @@ from c4desk.domain.camera import CameraKind
 from c4desk.domain.geo import angle_diff_deg
 
 # Bump whenever the drawing or encoding changes: it invalidates every cached clip.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 DEFAULT_SIZE = (640, 360)
 
 Size = tuple[int, int]
@@ -418,14 +418,16 @@ def draw_overlays(d: ImageDraw.ImageDraw, t: float, index: int, size: Size) -> N
 
 # --- encoding and caching -----------------------------------------------------------------------------------------
 def _x264_options(fps: int) -> dict[str, str]:
-    # GOP of one second so a client joining mid-stream waits at most 1 s for a picture; no B-frames and
+    # GOP of half a second so a client joining mid-stream waits at most 0.5 s for a picture (the alert bench's
+    # first-frame target is 1 s including RTSP set-up; a 1 s GOP missed it at p95), and so stream-copy clip cuts
+    # land within half a second of the marked in-point; no B-frames and
     # zerolatency so the RTP stream's decode order is its display order; SPS/PPS repeated on every keyframe
     # for the same reason; BT.601 flagged so every player converts colours the same way. The encoder runs
     # single-threaded (render_all parallelises across clips instead): x264's sliced threads cut each picture
     # into several slices, and such streams came out of gst-rtsp-server -> FFmpeg's RTSP client corrupted.
     return {
         "preset": "veryfast", "tune": "zerolatency", "crf": "23", "maxrate": "900k", "bufsize": "900k",
-        "x264-params": (f"keyint={fps}:min-keyint={fps}:scenecut=0:bframes=0:repeat-headers=1"
+        "x264-params": (f"keyint={max(1, fps // 2)}:min-keyint={max(1, fps // 2)}:scenecut=0:bframes=0:repeat-headers=1"
                         ":colorprim=smpte170m:transfer=smpte170m:colormatrix=smpte170m"),
     }
 

@@ -19,17 +19,21 @@ from typing import Any
 
 import requests
 
-from c4desk.config import Paths, cache_dir
+from c4desk.config import Paths, RecordingSettings, cache_dir
 from c4desk.credentials import put_secret
-from c4desk.demo import city, render, script
+from c4desk.demo import city, ptz_scene, render, script
+from c4desk.demo.history import ensure_history
 from c4desk.demo.owner_service import OwnerService
+from c4desk.demo.ptz_video import DEMO_MOVE_SPEED_DEG_S, PtzVideoLink, start_links
 from c4desk.demo.render import render_all
 from c4desk.demo.servers import SupervisedRtspServer
 from c4desk.demo.vapix_simulator import VapixSimulator
 from c4desk.domain.alerts import GunshotReport
 from c4desk.domain.camera import CameraKind
 from c4desk.domain.layouts import ViewSpec, preset
+from c4desk.domain.permissions import Actor, Role
 from c4desk.domain.plates import LprRead
+from c4desk.hub.recording import RecorderSupervisor
 from c4desk.hub.runtime import Hub
 from c4desk.hub.scenario import Occurrence, ScenarioPlayer
 from c4desk.hub.services import Services
@@ -43,6 +47,12 @@ DEMO_PTZ_USER = "demo"
 DEMO_PTZ_PASSWORD = "demo"
 START_VIEW = "Demo: the getaway route"
 DEMO_VIEW_OWNER = "demo"
+# The demo city itself, as the system: it imports the site and the BOLO list and marks cameras for recording
+# through the same guarded, audited services a person uses, so the audit trail says who did it. ':' is not allowed
+# in user names, so no login can ever be this actor.
+DEMO_ADMIN = Actor("system:demo", Role.ADMIN, workstation="demo")
+# Short segments, so playback and clips of what just happened work a few seconds after the demo starts.
+DEMO_SEGMENT_SECONDS = 10
 
 
 @dataclass
@@ -51,6 +61,8 @@ class DemoOptions:
     camera_ids: tuple[str, ...] = ()  # empty: all cameras
     rtsp_port: int = 8554
     clip_dir: Path = field(default_factory=lambda: cache_dir() / "demo-clips")
+    # Record every demo camera from the start with these settings (segment length forced to 10 s); None: don't.
+    recording: RecordingSettings | None = None
 
 
 class DemoCity:
@@ -67,7 +79,10 @@ class DemoCity:
         # Supervised: gst-rtsp-server can abort; it comes back on the same port and the tiles reconnect.
         self.server: SupervisedRtspServer | None = None
         self.ptz_simulators: dict[str, VapixSimulator] = {}
+        self.panoramas: dict[str, Path] = {}  # PTZ cameras: the wide scene their video is cut from, live
+        self.ptz_links: list[PtzVideoLink] = []
         self.owner_service: OwnerService | None = None
+        self.recorder: RecorderSupervisor | None = None
 
         self._plate_crops: dict[str, str] = {}
         self.scenario: ScenarioPlayer[script.ScenarioEvent] | None = None
@@ -78,26 +93,36 @@ class DemoCity:
         return tuple(p for p in city.PLACEMENTS if not wanted or p.id in wanted)
 
     def render(self, progress: Progress | None = None) -> dict[str, Path]:
-        """Render (or reuse from the cache) every camera's clip. Slow on the first run only."""
-        return render_all(self.options.clip_dir, placements=self.placements(), seconds=self.options.clip_seconds,
-                          progress=progress)
+        """Render (or reuse from the cache) every camera's clip, and each PTZ camera's panorama (its video is a
+        live crop of that, following the simulated head: see ``ptz_video``). Slow on the first run only."""
+        ptz = {p.id for p in self.placements() if p.kind is CameraKind.PTZ}
+        clips = render_all(self.options.clip_dir, placements=[p for p in self.placements() if p.id not in ptz],
+                           seconds=self.options.clip_seconds, progress=progress)
+        self.panoramas = ptz_scene.render_panoramas(self.options.clip_dir, self.placements(),
+                                                    seconds=self.options.clip_seconds)
+        return clips
 
     def start(self, progress: Progress | None = None) -> None:
         clips = self.render(progress)
         # Whole seconds, so loop time on the burned-in clocks reads the same as the epoch arithmetic.
         self.epoch = float(int(time.time()))
         self.server = SupervisedRtspServer(clips, port=self.options.rtsp_port, epoch=self.epoch,
-                                           period=self.options.clip_seconds).start()
+                                           period=self.options.clip_seconds, ptz=self.panoramas).start()
         self._start_ptz_simulators()
+        self.ptz_links = start_links(self.ptz_simulators, self.server)
         self.owner_service = OwnerService().start()
         self._import_site()
+        # A year of demo figures (cases, searches, alerts, reads, radar) for the analytics; once per database.
+        ensure_history(self.services)
+        self._start_recorder()
         self._import_bolo_list()
         self._save_start_view()
         self.scenario = ScenarioPlayer([(e.t, e) for e in script.events()], self._deliver, epoch=self.epoch,
                                        period=script.PERIOD_S)
         self.scenario.start()
 
-        log.info("demo city running: %d cameras on rtsp://%s:%s (server pid %s)", len(clips), self.server.bind,
+        log.info("demo city running: %d cameras on rtsp://%s:%s (server pid %s)", len(clips) + len(self.panoramas),
+                 self.server.bind,
                  self.server.port, self.server.pid)
 
     def _start_ptz_simulators(self) -> None:
@@ -108,9 +133,20 @@ class DemoCity:
                 continue
             lat, lon = city.offset_to_latlon(*city.camera_position(p))
             sim = VapixSimulator(DEMO_PTZ_USER, DEMO_PTZ_PASSWORD, lat=lat, lon=lon,
-                                 mount_height_m=city.PTZ_MOUNT_HEIGHT_M).start()
+                                 mount_height_m=city.PTZ_MOUNT_HEIGHT_M,
+                                 move_speed_deg_s=DEMO_MOVE_SPEED_DEG_S).start()
             self.ptz_simulators[p.id] = sim
             put_secret(self.paths.data_dir, f"demo-{p.id}", f"{DEMO_PTZ_USER}:{DEMO_PTZ_PASSWORD}")
+
+    def _start_recorder(self) -> None:
+        """Every demo camera is marked for recording; the recorder runs when ``options.recording`` is set."""
+        for p in self.placements():
+            self.services.cameras.set_record(p.id, True, actor=DEMO_ADMIN)
+        if self.options.recording is None:
+            return
+        settings = self.options.recording.model_copy(update={"segment_seconds": DEMO_SEGMENT_SECONDS})
+        self.recorder = RecorderSupervisor(self.services.recordings, self.services.cameras, settings,
+                                           bus=self.services.bus).start()
 
     def _save_start_view(self) -> None:
         """The view the demo opens on (shared, favourite 1): the first four cameras along the getaway route."""
@@ -120,10 +156,11 @@ class DemoCity:
 
     def _import_bolo_list(self) -> None:
         """The demo's BOLO list, through the same parser as ``c4desk hotlist import``."""
-        parsed = parse_hotlist_text(script.BOLO_HOTLIST_CSV, hotlist="Demo BOLO", entered_by="demo")
+        parsed = parse_hotlist_text(script.BOLO_HOTLIST_CSV, hotlist="Demo BOLO", entered_by=DEMO_ADMIN.username)
         if parsed.errors:
             raise RuntimeError(f"demo BOLO list: {parsed.errors[0]}")
-        self.services.hotlists.import_list("Demo BOLO", parsed.entries, replace=True, source="demo", actor="demo")
+        self.services.hotlists.import_list("Demo BOLO", parsed.entries, replace=True, source="demo",
+                                           actor=DEMO_ADMIN)
 
     def _import_site(self) -> None:
         assert self.server is not None
@@ -131,7 +168,7 @@ class DemoCity:
         wanted = {p.id for p in self.placements()}
         ptz_urls = {cid: sim.ptz_url for cid, sim in self.ptz_simulators.items()}
         cameras = [c for c in city.demo_cameras(rtsp_base=base, ptz_urls=ptz_urls) if c.id in wanted]
-        self.services.cameras.upsert_many(cameras)
+        self.services.cameras.import_cameras(cameras, actor=DEMO_ADMIN, source="demo city")
         self.paths.ensure()
         self.paths.streets_file.write_text(json.dumps(city.streets_geojson()))
 
@@ -185,9 +222,15 @@ class DemoCity:
 
     def stop(self) -> None:
         self._http.close()
+        if self.recorder is not None:  # before the server, so its end is not recorded as an outage
+            self.recorder.stop()
+            self.recorder = None
         if self.scenario is not None:
             self.scenario.stop()
             self.scenario = None
+        for link in self.ptz_links:
+            link.stop()
+        self.ptz_links.clear()
         if self.server is not None:
             self.server.stop()
             self.server = None

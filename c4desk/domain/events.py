@@ -86,3 +86,31 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (AlertRaised, AlertChanged, PlateRead, HotlistHit, CaseChanged, ClipTagged, CamerasChanged,
                 WallPush)
 }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClipChanged(Event):
+    """A clip moved through review or was edited: ``what`` is submitted, approved, rejected, attached, edited or
+    discarded; ``status`` is the clip's status after the change (the review queue and "my clips" reload on it)."""
+
+    clip_id: int
+    what: str
+    status: str
+    case_id: int | None = None
+    actor: str = ""
+
+
+EVENT_TYPES[ClipChanged.__name__] = ClipChanged
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrailChanged(Event):
+    """A followed vehicle's trail was started, hopped, finished or attached to a case (``what`` says which); the
+    map redraws it, the case view reloads its links."""
+
+    trail_id: int
+    what: str = ""
+    case_id: int | None = None
+
+
+EVENT_TYPES[TrailChanged.__name__] = TrailChanged

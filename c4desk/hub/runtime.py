@@ -15,6 +15,7 @@ from c4desk.hub.gunshot_routes import gunshot_route_factory
 from c4desk.hub.http_server import IngestServer, Request, Response, Route, bind_address
 from c4desk.hub.lpr_matching import HotlistMatcher
 from c4desk.hub.lpr_routes import lpr_route_factory
+from c4desk.hub.radar_routes import radar_route_factory
 from c4desk.hub.services import Services
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ def core_routes(services: Services, paths: Paths) -> dict[tuple[str, str], Route
 
 
 # Feature modules add their factories here (gunshot alerts, LPR events, radar readings).
-ROUTE_FACTORIES: list[RouteFactory] = [core_routes, gunshot_route_factory, lpr_route_factory]
+ROUTE_FACTORIES: list[RouteFactory] = [core_routes, gunshot_route_factory, lpr_route_factory,
+                                      radar_route_factory]
 
 
 class Hub:

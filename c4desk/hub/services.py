@@ -5,18 +5,28 @@ The UI receives a ``Services`` and never touches SQL; moving from one seat to ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from c4desk.config import Paths
 from c4desk.store import health
 from c4desk.store.alerts import AlertRepository
+from c4desk.store.audit_log import AuditLog
 from c4desk.store.bus import EventBus
 from c4desk.store.cameras import CameraRepository
+from c4desk.store.cases import CaseRepository
+from c4desk.store.clips import ClipRepository
 from c4desk.store.db import Database
 from c4desk.store.hotlists import HotlistRepository
 from c4desk.store.migrate import upgrade
 from c4desk.store.plate_reads import PlateReadRepository
 from c4desk.store.plate_search import PlateSearch
+from c4desk.store.radar import RadarRepository
+from c4desk.store.recordings import RecordingRepository
+from c4desk.store.reports import ReportRepository
+from c4desk.store.trails import TrailRepository
+from c4desk.store.users import UserRepository
 
 
 @dataclass
@@ -29,17 +39,42 @@ class Services:
     # One shared hotlist repository, so edits made through it reload the hub's matcher at once.
     hotlists: HotlistRepository
     plate_search: PlateSearch
+    recordings: RecordingRepository
+    users: UserRepository  # login, accounts, roles (workstation = this machine's host name)
+    audit: AuditLog  # reading and verifying the audit trail
     backup: Path | None = None  # where the pre-upgrade copy of the SQLite file went, if one was made
+    # The dashboards' series and the solvability study (read-only), and the speed-radar pilot.
+    reports: ReportRepository = field(init=False)
+    radar: RadarRepository = field(init=False)
+    # Case work: cases with their links, searches and notes; clips, their evidence holds and review.
+    cases: CaseRepository = field(init=False)
+    clips: ClipRepository = field(init=False)
+    trails: TrailRepository = field(init=False)  # followed vehicles' camera hops ("follow" mode)
+
+    def __post_init__(self) -> None:
+        self.reports = ReportRepository(self.db)
+        self.radar = RadarRepository(self.db)
+        self.cases = CaseRepository(self.db, self.bus)
+        self.clips = ClipRepository(self.db, self.bus)
+        self.trails = TrailRepository(self.db, self.bus)
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Services:
-        """Connect, bring the schema to head (copying a SQLite file aside first), and build the repositories."""
+    def open(cls, url: str, *, migrate: bool = True, recordings_root: Path | None = None) -> Services:
+        """Connect, bring the schema to head (copying a SQLite file aside first), and build the repositories.
+
+        ``recordings_root``: where segment files live (settings ``recording.directory`` or
+        ``Paths.recordings_dir``); None means ``recordings`` beside a SQLite file, else the default data dir's.
+        """
         backup = upgrade(url) if migrate else None
         db = Database(url)
         bus = EventBus()
+        if recordings_root is None:
+            recordings_root = _default_recordings_root(db)
         return cls(db=db, bus=bus, cameras=CameraRepository(db, bus), alerts=AlertRepository(db, bus),
                    plate_reads=PlateReadRepository(db, bus), hotlists=HotlistRepository(db),
-                   plate_search=PlateSearch(db), backup=backup)
+                   plate_search=PlateSearch(db), recordings=RecordingRepository(db, recordings_root),
+                   users=UserRepository(db, socket.gethostname()), audit=AuditLog(db, socket.gethostname()),
+                   backup=backup)
 
     def check_database(self) -> bool:
         return health.ping(self.db)
@@ -49,3 +84,11 @@ class Services:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def _default_recordings_root(db: Database) -> Path:
+    """``recordings`` next to a SQLite file (that is DATA_DIR/recordings for the default database)."""
+    database = db.engine.url.database
+    if db.is_sqlite and database and database != ":memory:":
+        return Path(database).parent / "recordings"
+    return Paths.default().recordings_dir

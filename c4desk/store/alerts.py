@@ -19,6 +19,12 @@ The workflow (who may do what, from which status)::
   lost a race (two analysts acknowledging at once) can show its user the alert as it now is. The check runs on the row
   locked for the write (SQLite's write lock; ``SELECT ... FOR UPDATE`` on PostgreSQL).
 
+Who: every step takes the logged-in ``Actor`` and needs ``Action.WORK_ALERTS`` (a refusal raises PermissionDenied
+and is audited, ``store.audit.require_audited``); the history names ``actor.username``. The sensors' side
+(``ingest_gunshot``, ``add_or_update_gunshot``, ``import_gunshots``) is machine input, authenticated by the hub's
+token rather than a login, so it takes only a ``feed`` label for the history; it writes sensor fields and never
+status or assignment, so it cannot stand in for a person's step.
+
 Every step is one ``alert_history`` row (``change`` maps names to ``[old, new]``; a comment is
 ``{"comment": [null, text]}``, a close ``{"status": [..., "closed"], "close_reason": [null, reason]}``), made in
 the same transaction, and one ``AlertChanged`` published after commit. No schema change was needed.
@@ -47,6 +53,8 @@ from c4desk.domain.alerts import (
 )
 from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.events import AlertChanged, AlertRaised, Event
+from c4desk.domain.permissions import Action, Actor
+from c4desk.store.audit import require_audited
 from c4desk.store.bus import EventBus
 from c4desk.store.db import Database
 from c4desk.store.models import AlertHistoryRow, AlertRow, utcnow
@@ -145,44 +153,45 @@ class AlertRepository:
         self._bus = bus
 
     def add_or_update_gunshot(
-        self, report: GunshotReport, *, received_at: datetime | None = None, actor: str = "feed",
+        self, report: GunshotReport, *, received_at: datetime | None = None, feed: str = "feed",
     ) -> tuple[Alert, bool]:
         """Store a gunshot report: a new id raises an alert, a known id updates it and records the change.
 
         Returns (alert, created). A repeated identical report changes nothing and publishes nothing. Status
-        and assignment are the analysts' and are never touched by the feed.
+        and assignment are the analysts' and are never touched by the feed. Machine input: unguarded (see the
+        module docstring); ``feed`` names the sender in the history.
         """
-        outcome = self.ingest_gunshot(report, received_at=received_at, actor=actor)
+        outcome = self.ingest_gunshot(report, received_at=received_at, feed=feed)
         return outcome.alert, outcome.created
 
     def ingest_gunshot(
-        self, report: GunshotReport, *, received_at: datetime | None = None, actor: str = "feed",
+        self, report: GunshotReport, *, received_at: datetime | None = None, feed: str = "feed",
     ) -> GunshotIngest:
         """``add_or_update_gunshot`` telling also what changed (the ingest route answers updated/unchanged)."""
         received = (received_at or utcnow()).astimezone(UTC)
         try:
-            return self._add_or_update(report, received, actor)
+            return self._add_or_update(report, received, feed)
         except IntegrityError:
             # Two seats (or threads) inserted the same new id at once; the other won, so this is an update.
-            return self._add_or_update(report, received, actor)
+            return self._add_or_update(report, received, feed)
 
-    def _add_or_update(self, report: GunshotReport, received_at: datetime, actor: str) -> GunshotIngest:
+    def _add_or_update(self, report: GunshotReport, received_at: datetime, feed: str) -> GunshotIngest:
         event: Event | None = None
         with self._db.session(write=True) as session:
             row = session.get(AlertRow, report.id)
-            row, created, changes = self._apply_report(session, row, report, received_at, actor)
+            row, created, changes = self._apply_report(session, row, report, received_at, feed)
             alert = to_alert(row)
             if created:
                 event = AlertRaised(alert=alert)
             elif changes:
-                event = AlertChanged(alert=alert, changes=changes, actor=actor)
+                event = AlertChanged(alert=alert, changes=changes, actor=feed)
         if self._bus is not None and event is not None:
             self._bus.publish(event)
         return GunshotIngest(alert, created, changes)
 
     @staticmethod
     def _apply_report(session: Session, row: AlertRow | None, report: GunshotReport, received_at: datetime,
-                      actor: str, new_status: AlertStatus = AlertStatus.NEW,
+                      feed: str, new_status: AlertStatus = AlertStatus.NEW,
                       ) -> tuple[AlertRow, bool, Change]:
         values = _sensor_values(report)
         if row is None:
@@ -198,16 +207,17 @@ class AlertRepository:
         alert = to_alert(row)
         changes = alert_changes(old, alert)
         if changes:
-            session.add(AlertHistoryRow(alert_id=row.id, at=received_at, actor=actor, change=changes))
+            session.add(AlertHistoryRow(alert_id=row.id, at=received_at, actor=feed, change=changes))
         return row, False, changes
 
-    def import_gunshots(self, reports: Sequence[GunshotReport], *, actor: str = "import",
+    def import_gunshots(self, reports: Sequence[GunshotReport], *, feed: str = "import",
                         received_at: datetime | None = None, closed_reason: str | None = None) -> ImportSummary:
         """Store many reports in one transaction (all or nothing), e.g. a historic file.
 
         Publishes no events: a year of old detections must not ring the live alarm on every seat.
         With ``closed_reason`` new alerts are stored closed (history: ``status [null, closed]`` and the reason),
-        so history does not flood the open queue; alerts that already exist keep their status.
+        so history does not flood the open queue; alerts that already exist keep their status (an import is no
+        way to close someone's open alert). Machine input, like ``ingest_gunshot``.
         """
         received = _when(received_at)
         created = updated = unchanged = 0
@@ -220,12 +230,12 @@ class AlertRepository:
             status = AlertStatus.CLOSED if closed_reason else AlertStatus.NEW
             for report in reports:
                 row, was_created, changes = self._apply_report(session, rows.get(report.id), report, received,
-                                                               actor, status)
+                                                               feed, status)
                 rows[report.id] = row
                 if was_created:
                     created += 1
                     if closed_reason:
-                        session.add(AlertHistoryRow(alert_id=report.id, at=received, actor=actor, change={
+                        session.add(AlertHistoryRow(alert_id=report.id, at=received, actor=feed, change={
                             "status": [None, AlertStatus.CLOSED.value], "close_reason": [None, closed_reason]}))
                 elif changes:
                     updated += 1
@@ -235,26 +245,26 @@ class AlertRepository:
 
     # --- the analysts' workflow ------------------------------------------------------------------------------
 
-    def acknowledge(self, alert_id: str, *, actor: str, at: datetime | None = None) -> Alert:
+    def acknowledge(self, alert_id: str, *, actor: Actor, at: datetime | None = None) -> Alert:
         return self._transition(alert_id, "acknowledge", actor=actor, at=at)
 
-    def start(self, alert_id: str, *, actor: str, at: datetime | None = None) -> Alert:
+    def start(self, alert_id: str, *, actor: Actor, at: datetime | None = None) -> Alert:
         """Mark the alert in progress (from new or acknowledged); an unassigned alert goes to ``actor``."""
         return self._transition(alert_id, "start", actor=actor, at=at)
 
-    def close(self, alert_id: str, *, actor: str, reason: str, at: datetime | None = None) -> Alert:
+    def close(self, alert_id: str, *, actor: Actor, reason: str, at: datetime | None = None) -> Alert:
         return self._transition(alert_id, "close", actor=actor, at=at, reason=reason)
 
-    def reopen(self, alert_id: str, *, actor: str, reason: str, at: datetime | None = None) -> Alert:
+    def reopen(self, alert_id: str, *, actor: Actor, reason: str, at: datetime | None = None) -> Alert:
         return self._transition(alert_id, "reopen", actor=actor, at=at, reason=reason)
 
-    def assign(self, alert_id: str, to: str | None, *, actor: str, at: datetime | None = None) -> Alert:
+    def assign(self, alert_id: str, to: str | None, *, actor: Actor, at: datetime | None = None) -> Alert:
         """Give the alert to user ``to`` (``None`` takes it from whoever has it). Open alerts only.
 
         Assigning it to whoever already has it records and publishes nothing.
         """
         errors: list[FieldError] = []
-        _check_text(actor, "actor", MAX_ACTOR, errors)
+        _check_text(actor.username, "actor", MAX_ACTOR, errors)
         target = None if to is None else _check_text(to, "assigned_to", MAX_ACTOR, errors)
         if errors:
             raise ValidationError(errors)
@@ -268,21 +278,21 @@ class AlertRepository:
             row.assigned_to = target
             return change
 
-        return self._change(alert_id, actor, at, step)
+        return self._change(alert_id, "assign", actor, at, step)
 
-    def comment(self, alert_id: str, text: str, *, actor: str, at: datetime | None = None) -> Alert:
+    def comment(self, alert_id: str, text: str, *, actor: Actor, at: datetime | None = None) -> Alert:
         """Add a note to the alert's history (any status, closed included)."""
         errors: list[FieldError] = []
-        _check_text(actor, "actor", MAX_ACTOR, errors)
+        _check_text(actor.username, "actor", MAX_ACTOR, errors)
         body = _check_text(text, "comment", MAX_COMMENT, errors)
         if errors:
             raise ValidationError(errors)
-        return self._change(alert_id, actor, at, lambda _row, _alert: {"comment": [None, body]})
+        return self._change(alert_id, "comment", actor, at, lambda _row, _alert: {"comment": [None, body]})
 
-    def _transition(self, alert_id: str, step_name: str, *, actor: str, at: datetime | None,
+    def _transition(self, alert_id: str, step_name: str, *, actor: Actor, at: datetime | None,
                     reason: str | None = None) -> Alert:
         errors: list[FieldError] = []
-        actor = _check_text(actor, "actor", MAX_ACTOR, errors)
+        username = _check_text(actor.username, "actor", MAX_ACTOR, errors)
         if step_name in ("close", "reopen"):
             reason = _check_text(reason, "reason", MAX_REASON, errors)
         if errors:
@@ -298,29 +308,31 @@ class AlertRepository:
             change: dict[str, list[Any]] = {"status": [alert.status.value, target.value]}
             row.status = target.value
             if step_name == "start" and row.assigned_to is None:
-                change["assigned_to"] = [None, actor]
-                row.assigned_to = actor
+                change["assigned_to"] = [None, username]
+                row.assigned_to = username
             if reason:
                 change[f"{step_name}_reason"] = [None, reason]
             return change
 
-        return self._change(alert_id, actor, at, step)
+        return self._change(alert_id, step_name, actor, at, step)
 
-    def _change(self, alert_id: str, actor: str, at: datetime | None, step: Step) -> Alert:
-        """Lock the alert's row, apply ``step(row, alert) -> change``, record it and publish after commit."""
+    def _change(self, alert_id: str, step_name: str, actor: Actor, at: datetime | None, step: Step) -> Alert:
+        """Check WORK_ALERTS (a refusal is audited), then lock the alert's row, apply ``step(row, alert) ->
+        change``, record it under the actor's name and publish after commit."""
         when = _when(at)
-        actor = actor.strip()
+        username = actor.username.strip()
+        require_audited(self._db, actor, Action.WORK_ALERTS, f"alert:{alert_id}"[:255], {"step": step_name})
         with self._db.session(write=True) as session:
             row = session.get(AlertRow, alert_id, with_for_update=True)
             if row is None:
                 raise AlertNotFound(alert_id)
             change = step(row, to_alert(row))
             if change:
-                session.add(AlertHistoryRow(alert_id=alert_id, at=when, actor=actor, change=change))
+                session.add(AlertHistoryRow(alert_id=alert_id, at=when, actor=username, change=change))
                 session.flush()
             alert = to_alert(row)
         if change and self._bus is not None:
-            self._bus.publish(AlertChanged(alert=alert, changes=change, actor=actor))
+            self._bus.publish(AlertChanged(alert=alert, changes=change, actor=username))
         return alert
 
     def get(self, alert_id: str) -> Alert | None:

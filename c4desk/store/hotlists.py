@@ -5,7 +5,13 @@ imported list. Matching reads ``active_entries()``; ``on_change`` listeners (the
 committed change in this process, and ``version()`` lets other processes notice one cheaply.
 
 Audit: each change writes one chained ``audit_events`` row (event type ``hotlist_change``) in the same
-transaction as the change (``c4desk.store.audit``).
+transaction as the change (``c4desk.store.audit``), naming the ``Actor`` who made it.
+
+Who may: entries of a manual list (one ``add_bolo`` created, source ``manual``) need ``Action.EDIT_BOLO``; whole
+lists (import, replace, remove) and single entries of an imported list (an NCIC extract, an agency list) need
+``Action.IMPORT_HOTLIST``, so an entry of a list someone else is answerable for cannot be dropped one by one. A
+refusal raises PermissionDenied and is audited (``require_audited``). Reading the lists is not guarded: the
+live matcher reads them as a machine.
 """
 
 from __future__ import annotations
@@ -23,13 +29,15 @@ from sqlalchemy.orm import Session
 
 from c4desk.domain.audit import AuditType
 from c4desk.domain.errors import FieldError, ValidationError
+from c4desk.domain.permissions import Action, Actor
 from c4desk.domain.plate_match import HotlistEntry
-from c4desk.store.audit import append_audit
+from c4desk.store.audit import append_audit, require_audited
 from c4desk.store.db import Database
 from c4desk.store.models import HotlistEntryRow, HotlistRow, utcnow
 
 log = logging.getLogger(__name__)
 BOLO_LIST = "BOLO"
+MANUAL_SOURCE = "manual"  # the source of a list made entry by entry (add_bolo), not imported
 AUDIT_TYPE = AuditType.HOTLIST_CHANGE.value
 _EDITABLE = ("plate_raw", "category", "priority", "reason", "extra", "expires_at", "entered_by")
 
@@ -86,9 +94,9 @@ def _json_default(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _audit(session: Session, actor: str, workstation: str, obj: str, detail: dict[str, Any]) -> None:
-    append_audit(session, username=actor, workstation=workstation, event_type=AUDIT_TYPE, object=obj,
-                 detail=detail)
+def _entry_action(source: str | None) -> Action:
+    """What changing one entry of a list with this ``source`` needs (None: the list does not exist yet)."""
+    return Action.EDIT_BOLO if source is None or source == MANUAL_SOURCE else Action.IMPORT_HOTLIST
 
 
 class HotlistRepository:
@@ -110,11 +118,14 @@ class HotlistRepository:
 
         return unsubscribe
 
-    def import_list(self, name: str, entries: Sequence[HotlistEntry], *, replace: bool = False, source: str = "",
-                    actor: str = "system") -> ImportResult:
+    def import_list(self, name: str, entries: Sequence[HotlistEntry], *, actor: Actor, replace: bool = False,
+                    source: str = "") -> ImportResult:
         """Add or update ``entries`` (by plate and state) in list ``name``, creating it if new, in one
-        transaction. ``replace`` also removes the entries the new file no longer has."""
+        transaction. ``replace`` also removes the entries the new file no longer has. Needs IMPORT_HOTLIST.
+        An entry that does not say who entered it keeps the name it has, or is entered by ``actor`` if new."""
         _check_batch(name, entries)
+        require_audited(self._db, actor, Action.IMPORT_HOTLIST, f"hotlist:{name}",
+                        {"attempt": "replace" if replace else "import"})
         created = updated = unchanged = removed = 0
         with self._db.session(write=True) as session:
             hotlist = self._list_row(session, name, source)
@@ -124,6 +135,7 @@ class HotlistRepository:
             for entry in entries:
                 values = _values(entry)
                 row = existing.pop((values["plate_norm"], values["region"]), None)
+                values["entered_by"] = values["entered_by"] or (actor.username if row is None else row.entered_by)
                 if row is None:
                     new.append({**values, "hotlist_id": hotlist.id, "added_at": utcnow()})
                 elif any(getattr(row, k) != values[k] for k in _EDITABLE):
@@ -143,22 +155,25 @@ class HotlistRepository:
             if source:
                 hotlist.source = source
             hotlist.updated_at = utcnow()
-            _audit(session, actor, self._workstation, f"hotlist:{name}",
-                   {"action": "replace" if replace else "import", "source": source, "created": created,
-                    "updated": updated, "removed": removed, "unchanged": unchanged})
+            self._audit(session, actor, f"hotlist:{name}",
+                        {"action": "replace" if replace else "import", "source": source, "created": created,
+                         "updated": updated, "removed": removed, "unchanged": unchanged})
         self._changed()
         return ImportResult(name, created, updated, removed, unchanged)
 
-    def add_bolo(self, plate: str, *, reason: str, entered_by: str, priority: int = 1, region: str = "",
+    def add_bolo(self, plate: str, *, reason: str, actor: Actor, priority: int = 1, region: str = "",
                  category: str = "BOLO", expires_at: datetime | None = None,
                  annotations: Mapping[str, str] | None = None, list_name: str = BOLO_LIST) -> HotlistEntry:
-        """Enter a BOLO (a plate, or a partial plate with ``*``/``?``); the same plate again updates it."""
+        """Enter a BOLO (a plate, or a partial plate with ``*``/``?``), entered by ``actor``; the same plate
+        again updates it. Needs EDIT_BOLO (IMPORT_HOTLIST when ``list_name`` is an imported list)."""
         entry = HotlistEntry(plate_raw=plate, hotlist=list_name, region=region, category=category,
                              priority=priority, reason=reason, annotations=dict(annotations or {}),
-                             expires_at=expires_at, entered_by=entered_by)
+                             expires_at=expires_at, entered_by=actor.username)
         values = _values(entry)
+        require_audited(self._db, actor, _entry_action(self._source(list_name)), f"hotlist:{list_name}",
+                        {"attempt": "bolo", "plate": entry.plate})
         with self._db.session(write=True) as session:
-            hotlist = self._list_row(session, list_name, "manual")
+            hotlist = self._list_row(session, list_name, MANUAL_SOURCE)
             row = session.scalars(select(HotlistEntryRow).where(
                 HotlistEntryRow.hotlist_id == hotlist.id, HotlistEntryRow.plate_norm == values["plate_norm"],
                 HotlistEntryRow.region == values["region"])).one_or_none()
@@ -172,13 +187,23 @@ class HotlistRepository:
             hotlist.updated_at = utcnow()
             session.flush()
             stored = to_entry(row, list_name)
-            _audit(session, entered_by, self._workstation, f"hotlist:{list_name}",
-                   {"action": action, "entry_id": row.id, "plate": entry.plate, "region": values["region"],
-                    "reason": reason, "priority": priority, "expires_at": values["expires_at"]})
+            self._audit(session, actor, f"hotlist:{list_name}",
+                        {"action": action, "entry_id": row.id, "plate": entry.plate, "region": values["region"],
+                         "reason": reason, "priority": priority, "expires_at": values["expires_at"]})
         self._changed()
         return stored
 
-    def remove_entry(self, entry_id: int, *, actor: str) -> bool:
+    def remove_entry(self, entry_id: int, *, actor: Actor) -> bool:
+        """Remove one entry; False when there is none. Needs EDIT_BOLO in a manual list, else IMPORT_HOTLIST (and
+        EDIT_BOLO at least to be told that there is no such entry)."""
+        with self._db.session() as session:
+            found = session.execute(select(HotlistRow.name, HotlistRow.source).join(HotlistEntryRow)
+                                    .where(HotlistEntryRow.id == entry_id)).one_or_none()
+        require_audited(self._db, actor, _entry_action(None if found is None else found.source),
+                        "hotlist:" + ("?" if found is None else found.name),
+                        {"attempt": "remove_entry", "entry_id": entry_id})
+        if found is None:
+            return False
         with self._db.session(write=True) as session:
             row = session.get(HotlistEntryRow, entry_id)
             if row is None:
@@ -186,13 +211,16 @@ class HotlistRepository:
             hotlist = session.get(HotlistRow, row.hotlist_id)
             assert hotlist is not None
             hotlist.updated_at = utcnow()
-            _audit(session, actor, self._workstation, f"hotlist:{hotlist.name}",
-                   {"action": "remove_entry", "entry_id": entry_id, "plate": row.plate_norm, "region": row.region})
+            self._audit(session, actor, f"hotlist:{hotlist.name}",
+                        {"action": "remove_entry", "entry_id": entry_id, "plate": row.plate_norm,
+                         "region": row.region})
             session.delete(row)
         self._changed()
         return True
 
-    def remove_list(self, name: str, *, actor: str) -> bool:
+    def remove_list(self, name: str, *, actor: Actor) -> bool:
+        """Remove a whole list and its entries; False when there is none. Needs IMPORT_HOTLIST."""
+        require_audited(self._db, actor, Action.IMPORT_HOTLIST, f"hotlist:{name}", {"attempt": "remove_list"})
         with self._db.session(write=True) as session:
             hotlist = session.scalars(select(HotlistRow).where(HotlistRow.name == name)).one_or_none()
             if hotlist is None:
@@ -201,7 +229,7 @@ class HotlistRepository:
             count = session.scalar(select(func.count(HotlistEntryRow.id)).where(of_list))
             session.execute(delete(HotlistEntryRow).where(of_list))
             session.delete(hotlist)
-            _audit(session, actor, self._workstation, f"hotlist:{name}", {"action": "remove_list", "entries": count})
+            self._audit(session, actor, f"hotlist:{name}", {"action": "remove_list", "entries": count})
         self._changed()
         return True
 
@@ -231,6 +259,16 @@ class HotlistRepository:
         with self._db.session() as session:
             count, latest = session.execute(select(func.count(HotlistRow.id), func.max(HotlistRow.updated_at))).one()
         return int(count), latest
+
+    def _source(self, name: str) -> str | None:
+        """The source of list ``name``, None when there is no such list."""
+        with self._db.session() as session:
+            found = session.execute(select(HotlistRow.source).where(HotlistRow.name == name)).one_or_none()
+        return None if found is None else found.source
+
+    def _audit(self, session: Session, actor: Actor, obj: str, detail: dict[str, Any]) -> None:
+        append_audit(session, username=actor.username, workstation=actor.workstation or self._workstation,
+                     event_type=AUDIT_TYPE, object=obj, detail=detail)
 
     def _list_row(self, session: Session, name: str, source: str) -> HotlistRow:
         row = session.scalars(select(HotlistRow).where(HotlistRow.name == name)).one_or_none()

@@ -13,8 +13,10 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from c4desk.config import Paths, Settings
+from c4desk.domain.permissions import Actor
 from c4desk.hub.services import Services
 from c4desk.ui.gc_guard import GuiThreadGarbageCollector
+from c4desk.ui.login import login
 from c4desk.ui.main_window import MainWindow
 from c4desk.ui.map import register_map_scheme
 from c4desk.ui.theme import apply_dark_theme
@@ -37,13 +39,15 @@ def application() -> QApplication:
     return app
 
 
-def build_main_window(services: Services, settings: Settings, paths: Paths, user: str,
+def build_main_window(services: Services, settings: Settings, paths: Paths, user: Actor | str,
                       banner: str = "") -> MainWindow:
+    """The main window for a logged-in ``user`` (a bare name, for tests and benches, acts as an analyst)."""
     ui_state = QSettings(str(paths.ui_state_file), QSettings.Format.IniFormat)
     return MainWindow(services, PlayerSource(settings.video), ui_state, user, banner,
                       streets_geojson=load_streets(paths),
                       data_dir=paths.data_dir, alert_settings=settings.alerts,
-                      owner_lookup_url=settings.lpr.owner_lookup_url)
+                      owner_lookup_url=settings.lpr.owner_lookup_url, playback_settings=settings.playback,
+                      evidence_settings=settings.evidence)
 
 
 def load_streets(paths: Paths) -> dict[str, object] | None:
@@ -65,14 +69,42 @@ def save_screenshot(window: MainWindow, path: Path) -> None:
         raise OSError(f"could not write screenshot {path}")
 
 
-def run_workstation(services: Services, settings: Settings, paths: Paths, *, user: str, banner: str = "",
-                    screenshot: Path | None = None, after_s: float = 0.0,
+def run_workstation(services: Services, settings: Settings, paths: Paths, *, actor: Actor | None = None,
+                    banner: str = "", login_banner: str = "", screenshot: Path | None = None, after_s: float = 0.0,
                     on_window: Callable[[MainWindow], None] | None = None) -> int:
-    """Open the main window and run the event loop; with ``screenshot``, save a PNG after ``after_s`` and exit."""
+    """Log someone in (unless ``actor`` already is), open the main window and run the event loop.
+
+    File > Switch user closes the window, shows the login again and opens a fresh window for the next person,
+    so nothing of the previous user's session (role, open views) carries over. With ``screenshot``, save a
+    PNG after ``after_s`` and exit.
+    """
     app = application()
-    window = build_main_window(services, settings, paths, user, banner)
+    if actor is None:
+        actor = login(services.users, login_banner)
+        if actor is None:
+            return 0
+    while True:
+        window = build_main_window(services, settings, paths, actor, banner)
+        code = _run_window(app, window, screenshot=screenshot, after_s=after_s, on_window=on_window)
+        switch = window_switch_requested.pop(id(window), False)
+        services.users.logoff(actor)
+        if not switch or screenshot is not None:
+            return code
+        next_actor = login(services.users, login_banner)
+        if next_actor is None:
+            return code
+        actor = next_actor
+
+
+# MainWindow deletes itself on close, so File > Switch user is noted here, keyed by the window's id.
+window_switch_requested: dict[int, bool] = {}
+
+
+def _run_window(app: QApplication, window: MainWindow, *, screenshot: Path | None, after_s: float,
+                on_window: Callable[[MainWindow], None] | None) -> int:
     # Deleted on close, so its map page goes before QtWebEngine's shared profile does at exit.
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    key = id(window)
     if on_window is not None:
         on_window(window)
     window.show()
@@ -93,8 +125,10 @@ def run_workstation(services: Services, settings: Settings, paths: Paths, *, use
                 status["code"] = 1
             window.close()
         QTimer.singleShot(int(after_s * 1000), shoot)
+
+    window.switch_user_action.triggered.connect(lambda: window_switch_requested.__setitem__(key, True))
     window.destroyed.connect(app.quit)
-    app.setQuitOnLastWindowClosed(True)
+    app.setQuitOnLastWindowClosed(False)  # the login between two windows must not end the application
     app.exec()
     heartbeat.stop()
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -6,20 +6,42 @@ All of the window's signal wiring is in ``_connect_signals`` so the flow reads t
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QWidget,
+)
 
 from c4desk import __version__
-from c4desk.config import AlertSettings
+from c4desk.config import AlertSettings, EvidenceSettings, PlaybackSettings
 from c4desk.credentials import camera_login
 from c4desk.domain.alerts import Alert
+from c4desk.domain.audit import AuditType
 from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
-from c4desk.domain.events import AlertChanged, AlertRaised, CamerasChanged, PlateRead
+from c4desk.domain.events import (
+    AlertChanged,
+    AlertRaised,
+    CamerasChanged,
+    CaseChanged,
+    ClipChanged,
+    ClipTagged,
+    PlateRead,
+)
 from c4desk.domain.layouts import ViewSpec, fitting_layout
+from c4desk.domain.navigator import NeighbourGraph
+from c4desk.domain.permissions import Actor, Role
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.integrations.owner_lookup import OwnerLookupClient
@@ -29,19 +51,29 @@ from c4desk.store.views import ViewRepository
 from c4desk.ui import theme
 from c4desk.ui.alerts.alert_queue import AlertQueue
 from c4desk.ui.alerts.response import describe_response, response_cameras
+from c4desk.ui.analytics.panel import AnalyticsPanel
 from c4desk.ui.background import run_in_background
 from c4desk.ui.cameras.camera_tree import CameraTree
+from c4desk.ui.cases import CasePanel, EvidenceContext
+from c4desk.ui.cases.clip_dialog import ClipDialog
 from c4desk.ui.event_bridge import EventBridge
 from c4desk.ui.lpr.bolo_dialog import BoloDialog
+from c4desk.ui.lpr.hit_view import HotlistHitView, insert_into
+from c4desk.ui.lpr.plate_images import PlateImages, plate_media_dir
 from c4desk.ui.lpr.read_table import PlateReadTable
 from c4desk.ui.lpr.search_panel import PlateSearchPanel
 from c4desk.ui.map.map_view import MapView
 from c4desk.ui.ptz.auto_slew import AutoSlew
 from c4desk.ui.ptz.ptz_panel import PtzPanel
+from c4desk.ui.review import ReviewPanel
 from c4desk.ui.timefmt import local_time
+from c4desk.ui.wall.clip_marks import ClipMarks
 from c4desk.ui.wall.controller import WallController
+from c4desk.ui.wall.hop_overlay import HopController
 from c4desk.ui.wall.live_grid import LiveGrid
-from c4desk.ui.wall.video_view import PlayerFactory
+from c4desk.ui.wall.playback_clock import WallPlayback
+from c4desk.ui.wall.timeline import StoreTimelineSource, TimelineWidget
+from c4desk.ui.wall.video_view import PlayerFactory, VideoView
 
 log = logging.getLogger(__name__)
 
@@ -49,27 +81,25 @@ HEALTH_INTERVAL_MS = 1000
 DB_CHECK_EVERY = 10  # health ticks
 
 
-def _placeholder(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("placeholder")
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setWordWrap(True)
-    return label
-
-
 class MainWindow(QMainWindow):
     def __init__(self, services: Services, player_factory: PlayerFactory, ui_state: QSettings,
-                 user: str, banner: str = "", streets_geojson: dict[str, object] | None = None,
+                 user: Actor | str, banner: str = "", streets_geojson: dict[str, object] | None = None,
                  data_dir: Path | None = None, alert_settings: AlertSettings | None = None,
-                 owner_lookup_url: str = "") -> None:
+                 owner_lookup_url: str = "", playback_settings: PlaybackSettings | None = None,
+                 evidence_settings: EvidenceSettings | None = None) -> None:
         super().__init__()
         self.services = services
         self._data_dir = data_dir
         self._alert_settings = alert_settings or AlertSettings()
         self._owner_lookup_url = owner_lookup_url
         self._ui_state = ui_state
-        self._user = user
-        self.setWindowTitle(f"c4desk {__version__} - {user}" + (f" - {banner}" if banner else ""))
+        # Who is logged in; services check this actor's role. A bare name (tests, benches) acts as an analyst.
+        self.actor = user if isinstance(user, Actor) else Actor(user, Role.ANALYST, socket.gethostname())
+        self._user = user = self.actor.username
+        # Set by File > Switch user: the workstation logs the next person in and opens a fresh window.
+        self.switch_user_requested = False
+        self.setWindowTitle(f"c4desk {__version__} - {user} ({self.actor.role.value})"
+                            + (f" - {banner}" if banner else ""))
         self.setObjectName("MainWindow")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AllowNestedDocks)
@@ -79,12 +109,20 @@ class MainWindow(QMainWindow):
         self.wall = WallController(
             self.grid, player_factory, bus=services.bus, user=user, window=self, views=ViewRepository(services.db),
             snapshots=SnapshotRepository(services.db, data_dir / "media" / "snapshots") if data_dir else None)
+        # Playback on any view (Ctrl+P), its timeline, and hopping from camera to camera on the selected tile.
+        lead_s = float((playback_settings or PlaybackSettings()).alert_lead_seconds)
+        self.playback = WallPlayback(services.recordings, self.wall.active_grid, self, alert_lead_s=lead_s)
+        self.timeline = TimelineWidget(
+            StoreTimelineSource(services.recordings, services.alerts, services.plate_reads).load, alert_lead_s=lead_s)
         self.camera_tree = CameraTree()
-        self.alert_queue = AlertQueue(services, user)
+        self.alert_queue = AlertQueue(services, self.actor)
         self.ptz_panel = PtzPanel()
         self.auto_slew = AutoSlew(services, self._ptz_client, parent=self)
-        self.read_table = PlateReadTable()
-        self.plate_search = PlateSearchPanel(services.plate_search, self._owner_lookup)
+        self.plate_images = PlateImages(plate_media_dir(data_dir), parent=self) if data_dir else None
+        self.read_table = PlateReadTable(images=self.plate_images)
+        self.plate_search = PlateSearchPanel(services.plate_search, self._owner_lookup, images=self.plate_images)
+        self.hit_view = HotlistHitView(self.plate_images)  # a hotlist hit's plate crop, under the alert's facts
+        insert_into(self.alert_queue.details, self.hit_view, 2)
         self.lpr_tabs = QTabWidget()
         self.lpr_tabs.addTab(self.plate_search, "Search")
         self.lpr_tabs.addTab(self.read_table, "Live reads")
@@ -95,12 +133,36 @@ class MainWindow(QMainWindow):
         self.alert_dock = self._dock("alerts", "Alerts", self.alert_queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self.lpr_dock = self._dock("lpr", "Plates", self.lpr_tabs, Qt.DockWidgetArea.RightDockWidgetArea)
         self.ptz_dock = self._dock("ptz", "PTZ", self.ptz_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.cases_dock = self._dock("cases", "Cases", _placeholder("Cases and clips (coming with the cases work)"),
-                                     Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.timeline_dock = self._dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.clip_marks = ClipMarks()
+        # CJIS audits who viewed which camera, live or recorded; an alert's response view says which alert (the
+        # "alert to first camera view" figure is measured from these records).
+        self._on_screen: set[tuple[str, bool]] = set()
+        self._viewing_alert: str | None = None
+        self.hops = HopController(self.grid, playback=self.playback.for_grid(self.grid), trails=services.trails,
+                                  actor=self.analytics_actor(), map_view=self.map_view,
+                                  reads_for_plate=lambda plate: services.plate_search.search(plate, limit=500))
+        self._streets = streets_geojson
+        # Case work (Ctrl+N: new case) and clip review (the queue only for roles that may review).
+        evidence = EvidenceContext.for_data_dir(data_dir, evidence_settings) if data_dir else None
+        self.case_panel = CasePanel(services, self.analytics_actor, evidence=evidence)
+        self.cases_dock = self._dock("cases", "Cases", self.case_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.review_panel = ReviewPanel(services, self.analytics_actor)
+        self.review_dock = self._dock("review", "Review", self.review_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # The centre's figures; each view loads when first shown (Ctrl+Shift+A), so a hidden dock costs nothing.
+        self.analytics = AnalyticsPanel(services, self.analytics_actor)
+        self.analytics_dock = self._dock("analytics", "Analytics", self.analytics,
+                                         Qt.DockWidgetArea.BottomDockWidgetArea, scroll=True)
         self.tabifyDockWidget(self.alert_dock, self.lpr_dock)
         self.alert_dock.raise_()
+        # Tabbed with the analytics, not beside them: side by side, the bottom docks' minimum widths add up.
+        self.tabifyDockWidget(self.analytics_dock, self.cases_dock)
+        self.tabifyDockWidget(self.analytics_dock, self.review_dock)
         self.cases_dock.hide()
+        self.review_dock.setVisible(self.review_panel.reviews)  # a supervisor starts with the queue in view
+        self.analytics_dock.hide()
         self.ptz_dock.hide()  # shown when a PTZ camera's tile is selected
+        self.timeline_dock.hide()  # shown when a view goes to playback (Ctrl+P)
 
         self.db_label = QLabel()
         self.stream_label = QLabel()
@@ -114,8 +176,8 @@ class MainWindow(QMainWindow):
         self._ticks = 0
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(HEALTH_INTERVAL_MS)
-        self.bridge = EventBridge(services.bus.subscribe, (AlertRaised, AlertChanged, PlateRead, CamerasChanged),
-                                  self)
+        self.bridge = EventBridge(services.bus.subscribe, (AlertRaised, AlertChanged, PlateRead, CamerasChanged,
+                                                           CaseChanged, ClipChanged, ClipTagged), self)
         self._build_menus()
         self._connect_signals()
         self._restore_layout()
@@ -124,20 +186,38 @@ class MainWindow(QMainWindow):
         self._health_timer.start()
 
     # -- construction ---------------------------------------------------------------------------------
-    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea,
+              scroll: bool = False) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{name}")  # saveState() keys docks by object name
+        if scroll:
+            # A wide panel (dashboards, case detail) scrolls inside its dock rather than forcing the whole
+            # window to its minimum width; on a laptop screen that minimum would push the wall off screen.
+            area_widget = QScrollArea()
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            widget = area_widget
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.switch_user_action = QAction("Switch &user…", self, shortcut=QKeySequence("Ctrl+Shift+U"))
+        self.switch_user_action.triggered.connect(self.request_switch_user)
+        file_menu.addAction(self.switch_user_action)
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
         for dock in (self.camera_dock, self.map_dock, self.alert_dock, self.lpr_dock, self.ptz_dock, self.cases_dock):
             view_menu.addAction(dock.toggleViewAction())
+        self.review_action = self.review_dock.toggleViewAction()
+        self.review_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        view_menu.addAction(self.review_action)
+        self.analytics_action = self.analytics_dock.toggleViewAction()
+        self.analytics_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        view_menu.addAction(self.analytics_action)
         view_menu.addSeparator()
         self.find_action = QAction("Find camera", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
         self.fullscreen_action = QAction("Full screen", self, shortcut=QKeySequence("F11"), checkable=True)
@@ -155,7 +235,31 @@ class MainWindow(QMainWindow):
         self.new_bolo_action = QAction("New BOLO...", self, shortcut=QKeySequence("Ctrl+B"))
         alerts_menu.addAction(self.search_plates_action)
         alerts_menu.addAction(self.new_bolo_action)
+        cases_menu = self.menuBar().addMenu("&Cases")
+        self.new_case_action = self.case_panel.new_action  # the panel opens the dialog; the window shows the dock
+        self.new_case_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.cases_action = self.cases_dock.toggleViewAction()
+        self.cases_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        for action in (self.new_case_action, self.cases_action, self.review_action):
+            cases_menu.addAction(action)
+        cases_menu.addSeparator()
+        # Single keys, as in video editors; a focused text field keeps its typing (Qt gives it the key first).
+        self.tag_clip_action = QAction("Tag clip from the selected tile…", self, shortcut=QKeySequence("T"))
+        self.mark_in_action = QAction("Mark in on the selected tile", self, shortcut=QKeySequence("I"))
+        self.mark_out_action = QAction("Mark out on the selected tile", self, shortcut=QKeySequence("O"))
+        for action, what in ((self.tag_clip_action, "tag"), (self.mark_in_action, "in"),
+                             (self.mark_out_action, "out")):
+            action.triggered.connect(lambda _=False, w=what: self.on_clip_request(self.grid.selected_tile, w))
+            cases_menu.addAction(action)
         self.wall.populate_menu(self.menuBar().addMenu("&Wall"))
+        playback_menu = self.menuBar().addMenu("&Playback")
+        self.playback.populate_menu(playback_menu)
+        self.play_alert_action = QAction("Play back the selected alert", self,
+                                         shortcut=QKeySequence("Ctrl+Shift+Return"))
+        playback_menu.addAction(self.play_alert_action)
+        playback_menu.addSeparator()
+        self.hops.populate_menu(playback_menu, self)
+        view_menu.addAction(self.timeline_dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("About c4desk", self)
         help_menu.addAction(self.about_action)
@@ -171,9 +275,15 @@ class MainWindow(QMainWindow):
         self.grid.camera_status.connect(self.map_view.set_camera_state)
         self.grid.ptz_center_requested.connect(self.on_ptz_center)
         self.grid.ptz_zoom_requested.connect(self.on_ptz_zoom)
+        self.grid.clip_requested.connect(self.on_clip_request)
+        self.grid.view_changed.connect(self._audit_viewing)
+        self.playback.mode_changed.connect(lambda *_: self._audit_viewing())
         self.alert_queue.alert_selected.connect(self.map_view.select_alert)
+        self.alert_queue.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.hit_view.show_alert(self.alert_queue.current_alert()))
         self.plate_search.trail_requested.connect(self.on_plate_trail)
         self.search_plates_action.triggered.connect(self.on_search_plates)
+        self.new_case_action.triggered.connect(self.on_show_cases)
         self.new_bolo_action.triggered.connect(self.on_new_bolo)
         self.alert_queue.open_requested.connect(self.on_alert_open)
         self.alert_queue.attention.connect(self.on_alert_attention)
@@ -188,6 +298,11 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.toggled.connect(self.on_fullscreen_toggled)
         self.reset_layout_action.triggered.connect(self.on_reset_layout)
         self.about_action.triggered.connect(self.on_about)
+        self.playback.bind_timeline(self.timeline, self.grid)
+        self.playback.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.hops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.play_alert_action.triggered.connect(self.on_play_back_alert)
+        self.playback.mode_changed.connect(lambda _grid, on: self.timeline_dock.show() if on else None)
 
     # -- behaviour ------------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -211,6 +326,9 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(600, self.map_view, self.map_view.fit_to_cameras)
             self.map_view.set_alerts(alerts)
             self.read_table.records.set_records(reads)
+            streets = self._streets
+            run_in_background(lambda: NeighbourGraph.build(cameras, streets), self.hops.set_graph,
+                              lambda exc: log.warning("camera neighbours unavailable: %s", exc))
 
         run_in_background(load, show, lambda exc: self.statusBar().showMessage(f"Loading failed: {exc}", 10_000))
 
@@ -249,6 +367,17 @@ class MainWindow(QMainWindow):
             return None
         return client_for(camera, *login)
 
+    def request_switch_user(self) -> None:
+        """Close this window so the workstation can log the next person in (shift change, supervisor review)."""
+        self.switch_user_requested = True
+        self.close()
+
+    def analytics_actor(self) -> Actor:
+        """Who the analytics views act as. Until the workstation's login hands the window an ``actor``, the
+        window's user counts as an analyst: the least role that may view reports (services still check it)."""
+        actor = getattr(self, "actor", None)
+        return actor if isinstance(actor, Actor) else Actor(self._user, Role.ANALYST, socket.gethostname())
+
     def _owner_lookup(self) -> OwnerLookupClient | None:
         """Called on a worker thread by the plate search panel."""
         return OwnerLookupClient(self._owner_lookup_url) if self._owner_lookup_url else None
@@ -267,7 +396,7 @@ class MainWindow(QMainWindow):
         self.plate_search.pattern.selectAll()
 
     def on_new_bolo(self) -> None:
-        dialog = BoloDialog(self.services.hotlists, self._user, self, plate=self.plate_search.pattern.text())
+        dialog = BoloDialog(self.services.hotlists, self.actor, self, plate=self.plate_search.pattern.text())
         if dialog.exec() and dialog.stored is not None:
             self.statusBar().showMessage(f"BOLO {dialog.stored.plate} saved; reads are matched against it now", 8000)
 
@@ -289,10 +418,31 @@ class MainWindow(QMainWindow):
         cameras = list(self._cameras.values())
         picks = response_cameras(cameras, alert, count=self._alert_settings.response_camera_count)
         if picks:
-            self.grid.show_cameras(picks)
+            self._viewing_alert = alert_id
+            try:
+                self.grid.show_cameras(picks)
+                self._audit_viewing()
+            finally:
+                self._viewing_alert = None
         self.map_view.select_alert(alert_id)
         self.auto_slew.slew_for_alert(alert, cameras)
         self.statusBar().showMessage("Response view: " + "; ".join(describe_response(cameras, alert)), 10_000)
+
+    def on_play_back_alert(self) -> None:
+        """The selected alert's response cameras, played back from its time minus the alert lead."""
+        alert = self.alert_queue.current_alert()
+        if alert is None:
+            self.statusBar().showMessage("Select an alert to play it back", 5000)
+            return
+        picks = response_cameras(list(self._cameras.values()), alert, count=self._alert_settings.response_camera_count)
+        self._viewing_alert = alert.id
+        try:
+            self.playback.play_alert(alert.detected_at, self.grid)  # first, so the tiles never connect live
+            if picks:
+                self.grid.show_cameras(picks)
+            self._audit_viewing()
+        finally:
+            self._viewing_alert = None
 
     def on_response_for_current(self) -> None:
         alert = self.alert_queue.current_alert()
@@ -348,6 +498,61 @@ class MainWindow(QMainWindow):
             self.read_table.records.upsert(event.read)
         elif isinstance(event, CamerasChanged):
             self.reload()
+        elif isinstance(event, (CaseChanged, ClipChanged, ClipTagged)):
+            self.case_panel.on_bus_event(event)
+            self.review_panel.on_bus_event(event)
+
+    def on_clip_request(self, tile: VideoView | None, what: str) -> None:
+        """Mark in, mark out, or tag a clip on ``tile`` at the moment it shows (playback time, or now live)."""
+        if tile is None or tile.camera is None:
+            self.statusBar().showMessage("Select a tile with a camera first", 5000)
+            return
+        camera = tile.camera
+        view = self.playback.for_grid(self.grid)
+        live = not view.active
+        at = datetime.now(UTC) if live else view.clock_for(tile).position()
+        if what == "in":
+            self.clip_marks.mark_in(camera.id, at)
+            self.statusBar().showMessage(f"{camera.name}: in at {local_time(at)}", 5000)
+            return
+        if what == "out":
+            self.clip_marks.mark_out(camera.id, at)
+            self.statusBar().showMessage(f"{camera.name}: out at {local_time(at)}", 5000)
+            return
+        start, end = self.clip_marks.span(camera.id, at, live=live)
+        case = self.case_panel.current_case()
+        dialog = ClipDialog(self.services, self.analytics_actor, camera.id, start, end, self,
+                            case=case.number if case is not None else None, cameras=list(self._cameras.values()))
+        dialog.tagged.connect(lambda clip: self._on_clip_tagged(camera.id, clip))
+        dialog.open()
+
+    def _on_clip_tagged(self, camera_id: str, clip: object) -> None:
+        self.clip_marks.clear(camera_id)
+        self.statusBar().showMessage(f"Clip tagged on {camera_id}: it is kept (evidence hold) and listed under "
+                                     "My clips", 8000)
+
+    def _audit_viewing(self) -> None:
+        """Write a view_live / view_recorded audit record for each camera that just came on screen."""
+        recorded = self.playback.for_grid(self.grid).active
+        shown = {(camera_id, recorded) for camera_id in self.grid.cameras() if camera_id}
+        new, self._on_screen = shown - self._on_screen, shown
+        if not new:
+            return
+        audit, actor, alert_id = self.services.audit, self.actor, self._viewing_alert
+
+        def write() -> None:
+            for camera_id, was_recorded in sorted(new):
+                detail: dict[str, object] = {"camera_id": camera_id}
+                if alert_id:
+                    detail["alert_id"] = alert_id
+                audit.record(actor, event_type=AuditType.VIEW_RECORDED if was_recorded else AuditType.VIEW_LIVE,
+                             object=f"camera:{camera_id}", detail=detail)
+
+        run_in_background(write, None, lambda exc: log.warning("could not audit camera viewing: %s", exc))
+
+    def on_show_cases(self) -> None:
+        self.cases_dock.show()
+        self.cases_dock.raise_()
 
     def on_find_camera(self) -> None:
         self.camera_dock.show()
@@ -392,10 +597,10 @@ class MainWindow(QMainWindow):
     def _restore_layout(self) -> None:
         geometry = self._ui_state.value(self._state_key("geometry"))
         state = self._ui_state.value(self._state_key("state"))
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1600, 900)
+        # Geometry is applied once the window is shown: before that, hidden tabbed docks still count toward the
+        # layout's minimum and a restored size would come back taller than it was saved.
+        self._pending_geometry = geometry
+        self.resize(1600, 900)
         # The default: the map gets a real share of the right column; the alerts sit under it.
         self.resizeDocks([self.camera_dock, self.map_dock], [240, 560], Qt.Orientation.Horizontal)
         self.resizeDocks([self.map_dock, self.alert_dock], [520, 320], Qt.Orientation.Vertical)
@@ -409,6 +614,12 @@ class MainWindow(QMainWindow):
         self._ui_state.setValue(self._state_key("state"), self.saveState())
         self.wall.save_state(self._ui_state, self._state_key("wall"))
         self._ui_state.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        geometry, self._pending_geometry = self._pending_geometry, None
+        if geometry is not None:
+            self.restoreGeometry(geometry)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()

@@ -94,7 +94,8 @@ def test_ingest_gunshot_csv_open(data_dir: Path, tmp_path: Path, capsys: pytest.
     assert {a["status"] for a in alerts(data_dir, capsys)} == {"new"}
 
 
-def test_cameras_covering(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cameras_covering(data_dir: Path, site_admin: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                          ) -> None:
     site = tmp_path / "site.csv"
     site.write_text(SITE)
     assert run(data_dir, "site", "import", str(site)) == 0

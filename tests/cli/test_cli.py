@@ -6,9 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from c4desk.cli import main
+from c4desk.config import Paths
+from c4desk.domain.permissions import Role
+from c4desk.hub.services import Services
+from c4desk.store.db import sqlite_url
 from c4desk.store.migrate import head_revision
+from c4desk.store.models import AuditEventRow
 
 GOOD = (
     "id,name,lat,lon,heading_deg,fov_deg,range_m,kind,serial,stream_main\n"
@@ -21,7 +27,8 @@ def run(data_dir: Path, *argv: str) -> int:
     return main(["--data-dir", str(data_dir), *argv])
 
 
-def test_import_then_list_json(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_then_list_json(data_dir: Path, site_admin: str, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
     site = tmp_path / "site.csv"
     site.write_text(GOOD)
     assert run(data_dir, "site", "import", str(site), "--json") == 0
@@ -35,7 +42,8 @@ def test_import_then_list_json(data_dir: Path, tmp_path: Path, capsys: pytest.Ca
     assert cams[1]["kind"] == "lpr"
 
 
-def test_reimport_updates_by_id(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_reimport_updates_by_id(data_dir: Path, site_admin: str, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
     site = tmp_path / "site.csv"
     site.write_text(GOOD)
     run(data_dir, "site", "import", str(site))
@@ -60,11 +68,46 @@ def test_bad_file_imports_nothing_and_names_line_and_field(data_dir: Path, tmp_p
     assert json.loads(capsys.readouterr().out) == []
 
 
-def test_skip_bad_imports_the_good_rows(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_skip_bad_imports_the_good_rows(data_dir: Path, site_admin: str, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
     site = tmp_path / "site.csv"
     site.write_text(GOOD + "c3,Bad,95,-72.6,0,60,100,fixed,,\n")
     assert run(data_dir, "site", "import", str(site), "--skip-bad", "--json") == 0
     assert json.loads(capsys.readouterr().out) == {"created": 2, "updated": 0, "skipped_rows": 1}
+
+
+def test_site_import_needs_an_administrator(data_dir: Path, site_admin: str, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A camera edit (EDIT_CAMERAS): an analyst is refused (audited), no login is a clear error, the admin's import
+    is audited under their name."""
+    site = tmp_path / "site.csv"
+    site.write_text(GOOD)
+    services = Services.open(sqlite_url(Paths(data_dir).database))
+    try:
+        boss = services.users.authenticate(site_admin, "boss-password")
+        services.users.add(boss, "ana", "analyst-password", Role.ANALYST)
+    finally:
+        services.close()
+    monkeypatch.delenv("C4DESK_USER")
+    assert run(data_dir, "site", "import", str(site)) == 2
+    assert "this command needs a login: give --user NAME" in capsys.readouterr().err
+    monkeypatch.setenv("C4DESK_PASSWORD", "analyst-password")
+    assert run(data_dir, "site", "import", str(site), "--user", "ana") == 2
+    assert "ana (analyst) may not edit cameras" in capsys.readouterr().err
+    monkeypatch.setenv("C4DESK_PASSWORD", "boss-password")
+    assert run(data_dir, "site", "import", str(site), "--user", site_admin) == 0
+    services = Services.open(sqlite_url(Paths(data_dir).database))
+    try:
+        assert [c.id for c in services.cameras.list()] == ["c1", "c2"]
+        with services.db.session() as s:
+            rows = s.scalars(select(AuditEventRow).where(AuditEventRow.object == "site:site.csv")
+                             .order_by(AuditEventRow.id)).all()
+    finally:
+        services.close()
+    assert [(r.username, r.event_type, r.outcome, r.detail["action"]) for r in rows] == [
+        ("ana", "permission_denied", "failure", "edit_cameras"), ("boss", "privileged", "success", "site_import")]
+    assert rows[1].detail["created"] == ["c1", "c2"]
 
 
 def test_missing_file_is_a_clear_error(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,8 +129,8 @@ def test_broken_settings_file_is_reported(data_dir: Path, capsys: pytest.Capture
     assert "video.backend" in capsys.readouterr().err
 
 
-def test_recent_alerts_and_reads_as_json(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_recent_alerts_and_reads_as_json(data_dir: Path, site_admin: str, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import io
 
     site = tmp_path / "site.csv"

@@ -10,6 +10,10 @@ from typing import Any
 import pytest
 
 from c4desk.cli import main
+from c4desk.config import Paths
+from c4desk.domain.permissions import Role
+from c4desk.hub.services import Services
+from c4desk.store.db import sqlite_url
 
 SITE = ("id,name,lat,lon,kind,serial\n"
         "lpr-1,Asylum & Main,41.766,-72.675,lpr,ACCC8E000001\n"
@@ -31,7 +35,8 @@ def event(plate: str, car: int, at: str, serial: str = "ACCC8E000001", state: st
 
 
 @pytest.fixture
-def site(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+def site(data_dir: Path, site_admin: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """Two LPR cameras and the NCIC list, imported by the site's administrator (``site_admin``)."""
     (tmp_path / "site.csv").write_text(SITE)
     assert run(data_dir, "site", "import", str(tmp_path / "site.csv")) == 0
     capsys.readouterr()
@@ -115,6 +120,37 @@ def test_hotlist_replace_and_bad_file(data_dir: Path, site: Path, capsys: pytest
     assert "line 4: priority: 7 is not one of 1-5" in err and "nothing imported" in err
     assert run(data_dir, "hotlist", "bolo", "7K*93", "--reason", "robbery", "--json") == 0
     assert out_json(capsys)["hotlist"] == "BOLO"
+
+
+def test_hotlist_changes_act_as_the_user(data_dir: Path, site: Path, site_admin: str,
+                                         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """An analyst may enter a BOLO (entered by them) but not import a list; a wall operator neither."""
+    services = Services.open(sqlite_url(Paths(data_dir).database))
+    try:
+        boss = services.users.authenticate(site_admin, "boss-password")
+        services.users.add(boss, "ana", "analyst-password", Role.ANALYST)
+        services.users.add(boss, "wally", "wall-password", Role.WALL_OPERATOR)
+    finally:
+        services.close()
+    capsys.readouterr()
+    monkeypatch.setenv("C4DESK_USER", "ana")
+    monkeypatch.setenv("C4DESK_PASSWORD", "analyst-password")
+    assert run(data_dir, "hotlist", "bolo", "7K*93", "--reason", "robbery", "--json") == 0
+    assert out_json(capsys)["plate"] == "7K*93"
+    assert run(data_dir, "hotlist", "import", str(site / "hot.txt"), "--name", "NCIC", "--replace") == 2
+    assert "ana (analyst) may not import hotlist" in capsys.readouterr().err
+    monkeypatch.setenv("C4DESK_PASSWORD", "wall-password")
+    assert run(data_dir, "hotlist", "bolo", "ABC123", "--reason", "r", "--user", "wally") == 2
+    assert "wally (wall_operator) may not edit bolo" in capsys.readouterr().err
+    monkeypatch.setenv("C4DESK_PASSWORD", "wrong")
+    assert run(data_dir, "hotlist", "bolo", "ABC123", "--reason", "r") == 2
+    assert "login as ana failed" in capsys.readouterr().err
+    services = Services.open(sqlite_url(Paths(data_dir).database))
+    try:
+        entered = {(e.hotlist, e.plate): e.entered_by for e in services.hotlists.entries()}
+    finally:
+        services.close()
+    assert entered == {("BOLO", "7K*93"): "ana", ("NCIC", "7KX193"): "boss", ("NCIC", "ZZZ999"): "boss"}
 
 
 def test_bad_search_arguments(data_dir: Path, site: Path, capsys: pytest.CaptureFixture[str]) -> None:

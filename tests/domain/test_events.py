@@ -19,6 +19,8 @@ def test_every_event_is_registered() -> None:
         "ClipTagged",
         "CamerasChanged",
         "WallPush",
+        "ClipChanged",
+        "TrailChanged",
     }
     assert all(issubclass(cls, Event) for cls in EVENT_TYPES.values())
 

@@ -17,6 +17,7 @@ from c4desk.config import Paths
 from c4desk.domain.alerts import Alert
 from c4desk.domain.camera import Camera, CameraKind
 from c4desk.domain.events import AlertRaised, Event, HotlistHit, PlateRead
+from c4desk.domain.permissions import Actor, Role
 from c4desk.domain.plate_match import HotlistEntry
 from c4desk.hub.http_server import IngestServer
 from c4desk.hub.lpr_matching import HotlistMatcher
@@ -37,6 +38,8 @@ bus, db, db_url, postgres_url, sqlite_db_url = (store_fixtures.bus, store_fixtur
                                                  store_fixtures.postgres_url, store_fixtures.sqlite_db_url)
 
 TOKEN = "hub-token"
+ANALYST = Actor("sgt", Role.ANALYST, "ws-sgt")  # enters BOLOs
+SUPERVISOR = Actor("sam", Role.SUPERVISOR, "ws-sam")  # imports lists
 
 
 @dataclass
@@ -90,7 +93,7 @@ def event(plate: str, car: int = 1, state: str = "new", **over: Any) -> dict[str
 
 
 def test_bolo_plate_raises_a_hit_alert(hub: Hub) -> None:
-    hub.hotlists.add_bolo("7KX*3", reason="armed robbery, Park St", entered_by="sgt", priority=1)
+    hub.hotlists.add_bolo("7KX*3", reason="armed robbery, Park St", actor=ANALYST, priority=1)
     started = time.monotonic()
     response = hub.post(event("7KX 193"))
     assert response.status_code == 201, response.text
@@ -112,7 +115,7 @@ def test_bolo_plate_raises_a_hit_alert(hub: Hub) -> None:
 
 
 def test_passage_update_returns_200_and_raises_no_second_alert(hub: Hub) -> None:
-    hub.hotlists.import_list("NCIC", [stolen("6PZ193")])
+    hub.hotlists.import_list("NCIC", [stolen("6PZ193")], actor=SUPERVISOR)
     assert hub.post(event("6PZ193")).status_code == 201
     again = hub.post(event("6PZ193", state="update", plateImage=None, carMoveDirection="out"))
     assert again.status_code == 200 and again.json()["direction"] == "out"
@@ -121,7 +124,7 @@ def test_passage_update_returns_200_and_raises_no_second_alert(hub: Hub) -> None
 
 
 def test_possible_hit_for_a_lookalike(hub: Hub) -> None:
-    hub.hotlists.import_list("NCIC", [stolen("6PZ193")])
+    hub.hotlists.import_list("NCIC", [stolen("6PZ193")], actor=SUPERVISOR)
     body = hub.post(event("GPZ-I93")).json()
     alert = hub.wait_alert(body["id"], time.monotonic())
     assert alert.type == "possible_hotlist_hit" and alert.payload["match"] == "possible"
@@ -131,7 +134,7 @@ def test_unlisted_plate_raises_nothing_and_reload_sees_changes(hub: Hub, db: Dat
     assert hub.post(event("ABC123")).status_code == 201
     hub.matcher.drain()
     assert [type(e) for e in hub.events] == [PlateRead]
-    HotlistRepository(db).add_bolo("ABC124", reason="r", entered_by="x")  # another process's change
+    HotlistRepository(db).add_bolo("ABC124", reason="r", actor=ANALYST)  # another process's change
     body = hub.post(event("ABC124", car=2)).json()
     hub.wait_alert(body["id"], time.monotonic())
     assert hub.matcher.entry_count == 1

@@ -1,22 +1,31 @@
-"""The analysts' alert workflow on SQLite and PostgreSQL: allowed steps, history, events, the queue, imports."""
+"""The analysts' alert workflow on SQLite and PostgreSQL: allowed steps, history, events, the queue, imports, and
+who may make them (WORK_ALERTS, refusals audited; the sensor feed cannot make a workflow step)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from c4desk.domain.alerts import AlertStatus, GunshotReport
 from c4desk.domain.errors import ValidationError
 from c4desk.domain.events import AlertChanged, Event
+from c4desk.domain.permissions import PERMISSIONS, Action, Actor, PermissionDenied, Role
 from c4desk.store.alerts import AlertNotFound, AlertRepository, AlertWorkflowError
 from c4desk.store.bus import EventBus
 from c4desk.store.db import Database
+from c4desk.store.models import AuditEventRow
 
 T0 = datetime(2026, 7, 4, 21, 14, 5, tzinfo=UTC)
 SHOT = GunshotReport(id="SST-1", type="single_gunshot", detected_at=T0, lat=41.76412, lon=-72.67405, rounds=1)
+ANA = Actor("ana", Role.ANALYST, "ws-ana")
+SUP = Actor("sup", Role.SUPERVISOR, "ws-sup")
+BOB = Actor("bob", Role.WALL_OPERATOR, "wall")
+DEE = Actor("dee", Role.ADMIN, "ws-dee")
 
 
 @pytest.fixture
@@ -38,12 +47,12 @@ def at(seconds: int) -> datetime:
 
 
 def test_full_path_records_history_and_publishes(repo: AlertRepository, events: list[Event]) -> None:
-    a = repo.acknowledge("SST-1", actor="ana", at=at(10))
+    a = repo.acknowledge("SST-1", actor=ANA, at=at(10))
     assert a.status is AlertStatus.ACKNOWLEDGED and a.assigned_to is None
-    a = repo.start("SST-1", actor="ana", at=at(20))
+    a = repo.start("SST-1", actor=ANA, at=at(20))
     assert a.status is AlertStatus.IN_PROGRESS and a.assigned_to == "ana"
-    a = repo.comment("SST-1", "Camera C12 shows two people running north", actor="ana", at=at(30))
-    a = repo.close("SST-1", actor="ana", reason="  unit on scene, report 26-1234  ", at=at(40))
+    a = repo.comment("SST-1", "Camera C12 shows two people running north", actor=ANA, at=at(30))
+    a = repo.close("SST-1", actor=ANA, reason="  unit on scene, report 26-1234  ", at=at(40))
     assert a.status is AlertStatus.CLOSED and repo.get("SST-1") == a
     history = [(h.actor, h.at, dict(h.change)) for h in repo.history("SST-1")]
     assert history == [
@@ -59,12 +68,12 @@ def test_full_path_records_history_and_publishes(repo: AlertRepository, events: 
 
 
 def test_reopen_goes_back_to_acknowledged(repo: AlertRepository) -> None:
-    repo.close("SST-1", actor="ana", reason="fireworks", at=at(5))  # closing a new alert: allowed
-    a = repo.reopen("SST-1", actor="sup", reason="second report nearby", at=at(60))
+    repo.close("SST-1", actor=ANA, reason="fireworks", at=at(5))  # closing a new alert: allowed
+    a = repo.reopen("SST-1", actor=SUP, reason="second report nearby", at=at(60))
     assert a.status is AlertStatus.ACKNOWLEDGED
     assert dict(repo.history("SST-1")[-1].change) == {"status": ["closed", "acknowledged"],
                                                       "reopen_reason": [None, "second report nearby"]}
-    assert repo.start("SST-1", actor="bob").status is AlertStatus.IN_PROGRESS
+    assert repo.start("SST-1", actor=BOB).status is AlertStatus.IN_PROGRESS
 
 
 @pytest.mark.parametrize(
@@ -83,9 +92,9 @@ def test_steps_not_allowed_raise_and_change_nothing(repo: AlertRepository, event
                                                      bad_step: str) -> None:
     def do(step: str) -> None:
         if step in ("close", "reopen"):
-            getattr(repo, step)("SST-1", actor="ana", reason="r")
+            getattr(repo, step)("SST-1", actor=ANA, reason="r")
         else:
-            getattr(repo, step)("SST-1", actor="ana")
+            getattr(repo, step)("SST-1", actor=ANA)
 
     for step in steps:
         do(step)
@@ -99,55 +108,94 @@ def test_steps_not_allowed_raise_and_change_nothing(repo: AlertRepository, event
 
 def test_inputs_are_validated(repo: AlertRepository) -> None:
     with pytest.raises(ValidationError) as info:
-        repo.close("SST-1", actor=" ", reason="  ")
+        repo.close("SST-1", actor=Actor(" ", Role.ANALYST), reason="  ")
     assert [str(e) for e in info.value.errors] == ["actor: required", "reason: required"]
     with pytest.raises(ValidationError):
-        repo.reopen("SST-1", actor="ana", reason="")
+        repo.reopen("SST-1", actor=ANA, reason="")
     with pytest.raises(ValidationError):
-        repo.close("SST-1", actor="ana", reason="x" * 501)
+        repo.close("SST-1", actor=ANA, reason="x" * 501)
     with pytest.raises(ValidationError):
-        repo.acknowledge("SST-1", actor="a" * 65)
+        repo.acknowledge("SST-1", actor=Actor("a" * 65, Role.ANALYST))
     with pytest.raises(ValidationError):
-        repo.comment("SST-1", "", actor="ana")
+        repo.comment("SST-1", "", actor=ANA)
     with pytest.raises(ValidationError):
-        repo.assign("SST-1", " ", actor="ana")
+        repo.assign("SST-1", " ", actor=ANA)
     with pytest.raises(ValueError, match="naive"):
-        repo.acknowledge("SST-1", actor="ana", at=datetime(2026, 7, 4))
+        repo.acknowledge("SST-1", actor=ANA, at=datetime(2026, 7, 4))
     with pytest.raises(AlertNotFound):
-        repo.acknowledge("nope", actor="ana")
+        repo.acknowledge("nope", actor=ANA)
     assert repo.history("SST-1") == []
 
 
 def test_assign_reassign_unassign(repo: AlertRepository, events: list[Event]) -> None:
-    assert repo.assign("SST-1", "bob", actor="sup", at=at(1)).assigned_to == "bob"
-    assert repo.assign("SST-1", "bob", actor="sup", at=at(2)).assigned_to == "bob"  # no-op
-    assert repo.assign("SST-1", "cy", actor="sup", at=at(3)).assigned_to == "cy"
+    assert repo.assign("SST-1", "bob", actor=SUP, at=at(1)).assigned_to == "bob"
+    assert repo.assign("SST-1", "bob", actor=SUP, at=at(2)).assigned_to == "bob"  # no-op
+    assert repo.assign("SST-1", "cy", actor=SUP, at=at(3)).assigned_to == "cy"
     # start keeps an existing assignee
-    assert repo.start("SST-1", actor="dee", at=at(4)).assigned_to == "cy"
-    assert repo.assign("SST-1", None, actor="sup", at=at(5)).assigned_to is None
+    assert repo.start("SST-1", actor=DEE, at=at(4)).assigned_to == "cy"
+    assert repo.assign("SST-1", None, actor=SUP, at=at(5)).assigned_to is None
     assert [dict(h.change) for h in repo.history("SST-1")] == [
         {"assigned_to": [None, "bob"]}, {"assigned_to": ["bob", "cy"]},
         {"status": ["new", "in_progress"]}, {"assigned_to": ["cy", None]},
     ]
     assert len(events) == 4
-    repo.close("SST-1", actor="sup", reason="done")
+    repo.close("SST-1", actor=SUP, reason="done")
     with pytest.raises(AlertWorkflowError, match="closed"):
-        repo.assign("SST-1", "bob", actor="sup")
+        repo.assign("SST-1", "bob", actor=SUP)
 
 
 def test_comments_allowed_when_closed(repo: AlertRepository) -> None:
-    repo.close("SST-1", actor="ana", reason="false alarm")
-    a = repo.comment("SST-1", "audio review: a car backfiring", actor="sup")
+    repo.close("SST-1", actor=ANA, reason="false alarm")
+    a = repo.comment("SST-1", "audio review: a car backfiring", actor=SUP)
     assert a.status is AlertStatus.CLOSED
     assert dict(repo.history("SST-1")[-1].change) == {"comment": [None, "audio review: a car backfiring"]}
 
 
 def test_feed_update_and_workflow_share_one_history(repo: AlertRepository) -> None:
-    repo.acknowledge("SST-1", actor="ana", at=at(10))
-    repo.add_or_update_gunshot(replace(SHOT, type="multiple_gunshots", rounds=5), received_at=at(20), actor="feed")
+    repo.acknowledge("SST-1", actor=ANA, at=at(10))
+    repo.add_or_update_gunshot(replace(SHOT, type="multiple_gunshots", rounds=5), received_at=at(20), feed="feed")
     a = repo.get("SST-1")
     assert a is not None and a.status is AlertStatus.ACKNOWLEDGED and a.type == "multiple_gunshots"
     assert [h.actor for h in repo.history("SST-1")] == ["ana", "feed"]
+
+
+def test_the_feed_cannot_make_a_workflow_step(repo: AlertRepository) -> None:
+    """Ingest is unguarded machine input, so it must never touch status or assignment: a closed alert stays closed
+    and keeps its assignee through a live update and through a history import that would store new ones closed."""
+    repo.start("SST-1", actor=ANA, at=at(10))
+    repo.close("SST-1", actor=ANA, reason="handled", at=at(20))
+    repo.ingest_gunshot(replace(SHOT, rounds=4, payload={"status": "new", "assigned_to": "mallory"}), feed="feed")
+    repo.import_gunshots([replace(SHOT, rounds=6)], closed_reason="history")
+    repo.add_or_update_gunshot(replace(SHOT, id="OPEN-2"), feed="feed")
+    repo.import_gunshots([replace(SHOT, id="OPEN-2", rounds=2)], closed_reason="history")
+    closed, still_open = repo.get("SST-1"), repo.get("OPEN-2")
+    assert closed is not None and (closed.status, closed.assigned_to, closed.rounds) == (AlertStatus.CLOSED, "ana", 6)
+    assert still_open is not None and (still_open.status, still_open.assigned_to) == (AlertStatus.NEW, None)
+    feed_entries = repo.history("SST-1")[2:]
+    assert [h.actor for h in feed_entries] == ["feed", "import"]
+    assert all("rounds" in h.change and not {"status", "assigned_to"} & set(h.change) for h in feed_entries)
+
+
+def test_a_role_without_work_alerts_is_refused_and_audited(repo: AlertRepository, db: Database,
+                                                           events: list[Event],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every role may work alerts today; the steps still ask the table, so taking the right away refuses them."""
+    monkeypatch.setitem(PERMISSIONS, Role.WALL_OPERATOR, PERMISSIONS[Role.WALL_OPERATOR] - {Action.WORK_ALERTS})
+    steps: list[Callable[[], object]] = [
+        lambda: repo.acknowledge("SST-1", actor=BOB), lambda: repo.start("SST-1", actor=BOB),
+        lambda: repo.close("SST-1", actor=BOB, reason="r"), lambda: repo.reopen("SST-1", actor=BOB, reason="r"),
+        lambda: repo.assign("SST-1", "bob", actor=BOB), lambda: repo.comment("SST-1", "hello", actor=BOB)]
+    for step in steps:
+        with pytest.raises(PermissionDenied, match="bob \\(wall_operator\\) may not work alerts"):
+            step()
+    assert repo.history("SST-1") == [] and events == []
+    with db.session() as s:
+        denied = s.scalars(select(AuditEventRow).where(AuditEventRow.event_type == "permission_denied")
+                           .order_by(AuditEventRow.id)).all()
+    assert [(r.username, r.workstation, r.object, r.detail["action"]) for r in denied] == [
+        ("bob", "wall", "alert:SST-1", "work_alerts")] * len(steps)
+    assert [r.detail["step"] for r in denied] == ["acknowledge", "start", "close", "reopen", "assign", "comment"]
+    assert repo.acknowledge("SST-1", actor=ANA).status is AlertStatus.ACKNOWLEDGED  # others are unaffected
 
 
 def test_ingest_tells_created_updated_unchanged(repo: AlertRepository) -> None:
@@ -168,8 +216,8 @@ def test_queue_open_first_then_priority_then_newest(repo: AlertRepository) -> No
     add("p2-new", "single_gunshot", 8)
     add("p1-new-closed", "multiple_gunshots", 10, 3)
     add("p1-new", "multiple_gunshots", 7, 3)
-    repo.close("p1-new-closed", actor="ana", reason="handled")
-    repo.start("p2-old", actor="ana")
+    repo.close("p1-new-closed", actor=ANA, reason="handled")
+    repo.start("p2-old", actor=ANA)
     assert [a.id for a in repo.queue()] == ["p1-new", "p1-old", "p2-new", "p2-old", "SST-1", "p3-new",
                                             "p1-new-closed"]
     assert [a.id for a in repo.queue(3)] == ["p1-new", "p1-old", "p2-new"]
@@ -178,7 +226,7 @@ def test_queue_open_first_then_priority_then_newest(repo: AlertRepository) -> No
 
 def test_import_many_closed_as_history_in_one_transaction(repo: AlertRepository, events: list[Event]) -> None:
     reports = [replace(SHOT, id=f"H-{i}", detected_at=T0 - timedelta(days=i)) for i in range(5)]
-    summary = repo.import_gunshots([*reports, replace(SHOT, rounds=2)], actor="import", received_at=at(100),
+    summary = repo.import_gunshots([*reports, replace(SHOT, rounds=2)], feed="import", received_at=at(100),
                                    closed_reason="imported history (shots.csv)")
     assert (summary.created, summary.updated, summary.unchanged) == (5, 1, 0)
     assert events == []  # history must not ring the alarm
@@ -223,7 +271,7 @@ def test_two_seats_acknowledging_at_once(db: Database) -> None:
     def seat(i: int) -> None:
         barrier.wait()
         try:
-            seats[i].acknowledge("RACE", actor=f"analyst{i}")
+            seats[i].acknowledge("RACE", actor=Actor(f"analyst{i}", Role.ANALYST))
             won.append(f"analyst{i}")
         except AlertWorkflowError as exc:
             lost.append(exc)

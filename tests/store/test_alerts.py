@@ -59,7 +59,7 @@ def test_update_changes_fields_records_history_and_publishes(
     repo.add_or_update_gunshot(SHOT, received_at=T0 + timedelta(seconds=9))
     later = replace(SHOT, type="multiple_gunshots", rounds=4, lat=41.76420)
     alert, created = repo.add_or_update_gunshot(
-        later, received_at=T0 + timedelta(seconds=40), actor="sst-feed"
+        later, received_at=T0 + timedelta(seconds=40), feed="sst-feed"
     )
     assert not created
     assert (alert.type, alert.rounds, alert.lat, alert.priority) == ("multiple_gunshots", 4, 41.76420, 1)

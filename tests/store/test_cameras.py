@@ -1,18 +1,22 @@
-"""Camera repository on both backends: round trip, update by id, one transaction per import, events."""
+"""Camera repository on both backends: round trip, update by id, one transaction per import, events, and the
+guarded, audited import a person makes."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
 from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.domain.errors import ValidationError
 from c4desk.domain.events import CamerasChanged
+from c4desk.domain.permissions import Actor, PermissionDenied, Role
 from c4desk.store.bus import EventBus
 from c4desk.store.cameras import CameraRepository
 from c4desk.store.db import Database
+from c4desk.store.models import AuditEventRow
 
 PTZ = Camera(
     id="cam-ptz-1",
@@ -145,3 +149,27 @@ def test_many_cameras_without_serials(repo: CameraRepository) -> None:
     assert repo.upsert_many(cams) == (1200, 0)
     assert repo.upsert_many([replace(c, heading_deg=90.0) for c in cams]) == (0, 1200)
     assert repo.count() == 1200
+
+
+def test_a_site_import_by_a_person_is_guarded_and_audited(repo: CameraRepository, db: Database,
+                                                          changes: list[CamerasChanged]) -> None:
+    """``import_cameras`` is ``upsert_many`` done by someone: EDIT_CAMERAS (administrators), the ids it created and
+    updated audited in the same transaction; a refusal stores nothing and is audited itself."""
+    admin = Actor("boss", Role.ADMIN, "ws-1")
+    with pytest.raises(PermissionDenied, match="may not edit cameras"):
+        repo.import_cameras([PTZ], actor=Actor("sam", Role.SUPERVISOR, "ws-2"), source="site.csv")
+    assert repo.count() == 0 and changes == []
+    assert repo.import_cameras([PTZ, LPR], actor=admin, source="site.csv") == (2, 0)
+    assert repo.import_cameras([replace(PTZ, name="moved"), LPR, PRIVATE], actor=admin) == (1, 1)
+    with pytest.raises(ValidationError):  # a bad batch is refused before anything is checked or stored
+        repo.import_cameras([LPR, LPR], actor=admin)
+    with db.session() as s:
+        rows = s.scalars(select(AuditEventRow).order_by(AuditEventRow.id)).all()
+    assert [(r.username, r.workstation, r.event_type, r.object, r.outcome) for r in rows] == [
+        ("sam", "ws-2", "permission_denied", "site:site.csv", "failure"),
+        ("boss", "ws-1", "privileged", "site:site.csv", "success"),
+        ("boss", "ws-1", "privileged", "site", "success")]
+    assert [(r.detail["created"], r.detail["updated"], r.detail["unchanged"]) for r in rows[1:]] == [
+        ([PTZ.id, LPR.id], [], 0), ([PRIVATE.id], [PTZ.id], 1)]
+    assert changes == [CamerasChanged(created=(PTZ.id, LPR.id)),
+                       CamerasChanged(created=(PRIVATE.id,), updated=(PTZ.id,))]

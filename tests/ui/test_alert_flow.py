@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from c4desk.config import Paths, Settings
 from c4desk.demo import city, script
+from c4desk.domain.permissions import Actor, Role
 from c4desk.domain.ranking import rank_cameras
 from c4desk.hub.runtime import Hub
 from c4desk.hub.services import Services
@@ -49,7 +50,7 @@ def run_js(qtbot: QtBot, window: MainWindow, expression: str) -> Any:
 def test_gunshot_and_bolo_hit_reach_queue_map_and_wall(qtbot: QtBot, services: Services, demo_site: list[str],
                                                        hub: Hub, data_dir: Path) -> None:
     parsed = parse_hotlist_text(script.BOLO_HOTLIST_CSV, hotlist="BOLO", entered_by="test")
-    services.hotlists.import_list("BOLO", parsed.entries, actor="test")
+    services.hotlists.import_list("BOLO", parsed.entries, actor=Actor("sup", Role.SUPERVISOR))
     window = build_main_window(services, Settings(), Paths(data_dir), user="analyst")
     qtbot.addWidget(window)
     window.show()

@@ -4,7 +4,8 @@ The table is in queue order (open first, priority, newest detection); the select
 log and comment box sit under it. Keys (while the queue has focus): J/Down next, K/Up previous, A acknowledge,
 S start, X close (asks a reason), R reopen (asks a reason), M assign to me, Shift+M assign to someone, C comment,
 Enter open (``open_requested``), F5 reload. Every read and write goes through ``run_in_background``; a refusal
-("cannot close: already closed") is shown on the line under the toolbar, never raised.
+("cannot close: already closed") is shown on the line under the toolbar, never raised. Steps are made as the
+logged-in ``Actor``; the store checks its role (WORK_ALERTS) and audits a refusal.
 
 A new priority-1 alert arriving through ``upsert`` flashes its row, plays the alert sound and emits
 ``attention(alert_id)`` so the window can draw the eye to the dock.
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from c4desk.domain.alerts import Alert, AlertHistoryEntry, AlertStatus
+from c4desk.domain.permissions import Actor
 from c4desk.hub.services import Services
 from c4desk.store.alerts import AlertRepository, AlertWorkflowError
 from c4desk.ui import theme
@@ -81,12 +83,13 @@ class AlertQueue(QWidget):
     open_requested = Signal(str)
     attention = Signal(str)
 
-    def __init__(self, services: Services, user: str, *, sound: AlertSound | None = None,
+    def __init__(self, services: Services, actor: Actor, *, sound: AlertSound | None = None,
                  now: Callable[[], datetime] | None = None, limit: int = QUEUE_LIMIT,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repo = services.alerts
-        self.user = user
+        self.actor = actor
+        self.user = actor.username  # "assign to me" gives the alert to this name
         self._limit = limit
         self._now = now or (lambda: datetime.now(UTC))
         self._history_token = 0
@@ -228,32 +231,32 @@ class AlertQueue(QWidget):
             self.open_requested.emit(alert.id)
 
     def acknowledge(self) -> None:
-        user = self.user
-        self._write("acknowledge", lambda repo, i: repo.acknowledge(i, actor=user))
+        actor = self.actor
+        self._write("acknowledge", lambda repo, i: repo.acknowledge(i, actor=actor))
 
     def start(self) -> None:
-        user = self.user
-        self._write("start", lambda repo, i: repo.start(i, actor=user))
+        actor = self.actor
+        self._write("start", lambda repo, i: repo.start(i, actor=actor))
 
     def close_with_reason(self, reason: str, alert_id: str | None = None) -> None:
         """Close the alert (the selected one by default); a blank reason is refused by the store."""
-        user = self.user
-        self._write("close", lambda repo, i: repo.close(i, actor=user, reason=reason), alert_id, then_next=True)
+        actor = self.actor
+        self._write("close", lambda repo, i: repo.close(i, actor=actor, reason=reason), alert_id, then_next=True)
 
     def reopen_with_reason(self, reason: str, alert_id: str | None = None) -> None:
-        user = self.user
-        self._write("reopen", lambda repo, i: repo.reopen(i, actor=user, reason=reason), alert_id)
+        actor = self.actor
+        self._write("reopen", lambda repo, i: repo.reopen(i, actor=actor, reason=reason), alert_id)
 
     def assign_to(self, to: str | None, alert_id: str | None = None) -> None:
-        user = self.user
-        self._write("assign", lambda repo, i: repo.assign(i, to, actor=user), alert_id)
+        actor = self.actor
+        self._write("assign", lambda repo, i: repo.assign(i, to, actor=actor), alert_id)
 
     def assign_to_me(self) -> None:
         self.assign_to(self.user)
 
     def add_comment(self, body: str) -> None:
-        user = self.user
-        self._write("comment", lambda repo, i: repo.comment(i, body, actor=user), after=self._on_commented)
+        actor = self.actor
+        self._write("comment", lambda repo, i: repo.comment(i, body, actor=actor), after=self._on_commented)
 
     def focus_comment(self) -> None:
         if self.current_alert() is None:

@@ -1,5 +1,6 @@
 """Manual BOLO entry: a plate (wildcards allowed), reason, priority and expiry; stored (and audited) by the
-hotlist repository, so the hub's matcher picks it up at once."""
+hotlist repository as the logged-in ``Actor`` (it needs EDIT_BOLO; a refusal is shown, and audited by the store),
+so the hub's matcher picks it up at once."""
 
 from __future__ import annotations
 
@@ -19,18 +20,19 @@ from PySide6.QtWidgets import (
 )
 
 from c4desk.domain.errors import ValidationError
+from c4desk.domain.permissions import Actor
 from c4desk.domain.plate_match import HotlistEntry
 from c4desk.store.hotlists import HotlistRepository
 from c4desk.ui.background import run_in_background
 
 
 class BoloDialog(QDialog):
-    def __init__(self, hotlists: HotlistRepository, user: str, parent: QWidget | None = None,
+    def __init__(self, hotlists: HotlistRepository, actor: Actor, parent: QWidget | None = None,
                  plate: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("New BOLO")
         self._hotlists = hotlists
-        self._user = user
+        self._actor = actor
         self.stored: HotlistEntry | None = None
         self.plate = QLineEdit(plate)
         self.plate.setPlaceholderText("6PZ193, or partial: 6PZ*, 6?Z193")
@@ -58,7 +60,7 @@ class BoloDialog(QDialog):
         form.addRow(self.has_expiry, self.expiry)
         form.addRow(self.error)
         form.addRow(self.buttons)
-        form.addRow(QLabel(f"Entered by {user}; every change is audited."))
+        form.addRow(QLabel(f"Entered by {actor.username}; every change is audited."))
         self.has_expiry.toggled.connect(self.expiry.setEnabled)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -73,11 +75,11 @@ class BoloDialog(QDialog):
         if expires_at is not None and expires_at <= datetime.now(UTC):
             self.error.setText("The expiry is in the past")
             return
-        hotlists, user, priority, region = self._hotlists, self._user, self.priority.value(), self.region.text()
+        hotlists, actor, priority, region = self._hotlists, self._actor, self.priority.value(), self.region.text()
         self.buttons.setEnabled(False)
 
         def work() -> HotlistEntry:
-            return hotlists.add_bolo(plate, reason=reason, entered_by=user, priority=priority,
+            return hotlists.add_bolo(plate, reason=reason, actor=actor, priority=priority,
                                      region=region.strip().upper(), expires_at=expires_at)
 
         run_in_background(work, self._saved, self._failed)

@@ -10,12 +10,15 @@ from pytestqt.qtbot import QtBot
 
 from c4desk.domain.alerts import Alert, GunshotReport
 from c4desk.domain.events import AlertChanged, AlertRaised
+from c4desk.domain.permissions import Actor, Role
 from c4desk.hub.services import Services
 from c4desk.ui.alerts.alert_queue import AlertQueue
 from c4desk.ui.alerts.sound import SilentSound
 from c4desk.ui.event_bridge import EventBridge
 
 USER = "analyst1"
+ACTOR = Actor(USER, Role.ANALYST, "ws-test")  # who the queue acts as
+SUPERVISOR = Actor("supervisor", Role.SUPERVISOR, "ws-sup")
 # priority comes from the type and rounds (domain.alerts.gunshot_priority): multiple -> 1, single -> 2, probable -> 3
 KINDS = {1: ("multiple_gunshots", 4), 2: ("single_gunshot", 1), 3: ("probable_gunfire", None)}
 
@@ -36,11 +39,11 @@ def add_alert(services: Services) -> AddAlert:
         alert, _ = services.alerts.add_or_update_gunshot(report)
         repo = services.alerts
         if status in ("acknowledged", "in_progress", "closed"):
-            alert = repo.acknowledge(alert_id, actor="supervisor")
+            alert = repo.acknowledge(alert_id, actor=SUPERVISOR)
         if status == "in_progress":
-            alert = repo.start(alert_id, actor="supervisor")
+            alert = repo.start(alert_id, actor=SUPERVISOR)
         if status == "closed":
-            alert = repo.close(alert_id, actor="supervisor", reason="Fireworks")
+            alert = repo.close(alert_id, actor=SUPERVISOR, reason="Fireworks")
         return alert
 
     return add
@@ -61,7 +64,7 @@ def sample(add_alert: AddAlert) -> list[str]:
 @pytest.fixture
 def make_queue(qtbot: QtBot, services: Services) -> Callable[[], AlertQueue]:
     def make() -> AlertQueue:
-        queue = AlertQueue(services, USER, sound=SilentSound("tests"))
+        queue = AlertQueue(services, ACTOR, sound=SilentSound("tests"))
         qtbot.addWidget(queue)
         queue.resize(900, 640)
         queue.show()

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from c4desk.domain.alerts import AlertStatus
+from c4desk.domain.permissions import PERMISSIONS, Action, Actor, Role
 from c4desk.hub.services import Services
 from c4desk.ui.alerts.alert_queue import AlertQueue
 from c4desk.ui.alerts.sound import SilentSound
 from c4desk.ui.event_bridge import EventBridge
-from tests.ui.alerts.conftest import USER, AddAlert, queue_ids
+from tests.ui.alerts.conftest import ACTOR, USER, AddAlert, queue_ids
 
 MakeQueue = Callable[[], AlertQueue]
+BOB = Actor("bob", Role.ANALYST, "ws-bob")  # another seat
 
 
 def loaded(qtbot: QtBot, make_queue: MakeQueue, count: int) -> AlertQueue:
@@ -114,7 +117,7 @@ def test_refusals_are_shown_inline(qtbot: QtBot, make_queue: MakeQueue, services
 
     # Another seat acknowledged p1-new (no bus here, so this queue still shows it new): the store refuses
     # and the row is corrected to what the alert now is.
-    services.alerts.acknowledge("p1-new", actor="bob")
+    services.alerts.acknowledge("p1-new", actor=BOB)
     queue.select_alert("p1-new")
     assert queue.records.alert("p1-new").status is AlertStatus.NEW  # type: ignore[union-attr]
     QTest.keyClick(queue.table, Qt.Key.Key_A)
@@ -173,7 +176,7 @@ def test_bus_alert_lands_in_its_place_and_keeps_the_selection(qtbot: QtBot, make
     assert queue.current_alert().id == "p2-recent"  # type: ignore[union-attr]
 
     # A change made elsewhere (AlertChanged) moves the row and refreshes the details and log shown.
-    services.alerts.close("p2-recent", actor="bob", reason="Duplicate of another alert")
+    services.alerts.close("p2-recent", actor=BOB, reason="Duplicate of another alert")
     qtbot.waitUntil(lambda: queue_ids(queue)[-1] == "p2-recent", timeout=5000)
     assert queue.current_alert().id == "p2-recent"  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: "Closed" in queue.details.title.text(), timeout=5000)
@@ -198,7 +201,7 @@ def test_new_priority_one_alert_asks_for_attention(qtbot: QtBot, make_queue: Mak
     assert queue.sound.plays == 1
     # Acknowledging it is no new attention; a later feed update of the same alert neither.
     with qtbot.assertNotEmitted(queue.attention, wait=200):
-        services.alerts.acknowledge("p1-urgent", actor=USER)
+        services.alerts.acknowledge("p1-urgent", actor=ACTOR)
         qtbot.waitUntil(lambda: queue.records.alert("p1-urgent").status  # type: ignore[union-attr]
                         is AlertStatus.ACKNOWLEDGED, timeout=5000)
     assert queue.sound.plays == 1
@@ -210,3 +213,17 @@ def test_reload_does_not_ring_for_a_backlog(qtbot: QtBot, make_queue: MakeQueue,
     with qtbot.assertNotEmitted(queue.attention, wait=300):
         qtbot.waitUntil(lambda: queue.records.rowCount() == 1, timeout=5000)
     assert isinstance(queue.sound, SilentSound) and queue.sound.plays == 0
+
+
+def test_a_refused_step_is_shown_and_changes_nothing(qtbot: QtBot, make_queue: MakeQueue, services: Services,
+                                                     sample: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The queue acts as its Actor and the store checks the role: with WORK_ALERTS taken from analysts, pressing A
+    shows the refusal on the message line (not an exception) and the alert stays as it was."""
+    monkeypatch.setitem(PERMISSIONS, Role.ANALYST, PERMISSIONS[Role.ANALYST] - {Action.WORK_ALERTS})
+    queue = loaded(qtbot, make_queue, len(sample))
+    assert queue.actor == ACTOR and queue.user == USER
+    queue.select_alert("p2-old")
+    QTest.keyClick(queue.table, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: queue.message.text() == "cannot acknowledge: analyst1 (analyst) may not work alerts",
+                    timeout=5000)
+    assert status_of(services, "p2-old") is AlertStatus.NEW and services.alerts.history("p2-old") == []
