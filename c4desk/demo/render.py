@@ -417,6 +417,11 @@ def draw_overlays(d: ImageDraw.ImageDraw, t: float, index: int, size: Size) -> N
 
 
 # --- encoding and caching -----------------------------------------------------------------------------------------
+def keyframe_interval(fps: int) -> int:
+    """Frames from one keyframe to the next in the demo's clips (about half a second)."""
+    return max(1, fps // 2)
+
+
 def _x264_options(fps: int) -> dict[str, str]:
     # GOP of half a second so a client joining mid-stream waits at most 0.5 s for a picture (the alert bench's
     # first-frame target is 1 s including RTSP set-up; a 1 s GOP missed it at p95), and so stream-copy clip cuts
@@ -425,9 +430,10 @@ def _x264_options(fps: int) -> dict[str, str]:
     # for the same reason; BT.601 flagged so every player converts colours the same way. The encoder runs
     # single-threaded (render_all parallelises across clips instead): x264's sliced threads cut each picture
     # into several slices, and such streams came out of gst-rtsp-server -> FFmpeg's RTSP client corrupted.
+    gop = keyframe_interval(fps)
     return {
         "preset": "veryfast", "tune": "zerolatency", "crf": "23", "maxrate": "900k", "bufsize": "900k",
-        "x264-params": (f"keyint={max(1, fps // 2)}:min-keyint={max(1, fps // 2)}:scenecut=0:bframes=0:repeat-headers=1"
+        "x264-params": (f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=0:repeat-headers=1"
                         ":colorprim=smpte170m:transfer=smpte170m:colormatrix=smpte170m"),
     }
 

@@ -41,7 +41,7 @@ from c4desk.domain.events import (
 )
 from c4desk.domain.layouts import ViewSpec, fitting_layout
 from c4desk.domain.navigator import NeighbourGraph
-from c4desk.domain.permissions import Actor, Role
+from c4desk.domain.permissions import Action, Actor, Role, allowed
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.integrations.owner_lookup import OwnerLookupClient
@@ -52,6 +52,7 @@ from c4desk.ui import theme
 from c4desk.ui.alerts.alert_queue import AlertQueue
 from c4desk.ui.alerts.response import describe_response, response_cameras
 from c4desk.ui.analytics.panel import AnalyticsPanel
+from c4desk.ui.audit.viewer import AuditViewer
 from c4desk.ui.background import run_in_background
 from c4desk.ui.cameras.camera_tree import CameraTree
 from c4desk.ui.cases import CasePanel, EvidenceContext
@@ -261,6 +262,12 @@ class MainWindow(QMainWindow):
         self.hops.populate_menu(playback_menu, self)
         view_menu.addAction(self.timeline_dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
+        self.audit_action = QAction("Audit trail…", self, shortcut=QKeySequence("Ctrl+Shift+J"))
+        may_read_audit = allowed(self.actor.role, Action.READ_AUDIT)
+        self.audit_action.setEnabled(may_read_audit)
+        if not may_read_audit:
+            self.audit_action.setToolTip(f"Your role ({self.actor.role.value}) may not read the audit trail")
+        help_menu.addAction(self.audit_action)
         self.about_action = QAction("About c4desk", self)
         help_menu.addAction(self.about_action)
 
@@ -298,6 +305,7 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.toggled.connect(self.on_fullscreen_toggled)
         self.reset_layout_action.triggered.connect(self.on_reset_layout)
         self.about_action.triggered.connect(self.on_about)
+        self.audit_action.triggered.connect(self.on_audit_trail)
         self.playback.bind_timeline(self.timeline, self.grid)
         self.playback.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.hops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
@@ -549,6 +557,15 @@ class MainWindow(QMainWindow):
                              object=f"camera:{camera_id}", detail=detail)
 
         run_in_background(write, None, lambda exc: log.warning("could not audit camera viewing: %s", exc))
+
+    def on_audit_trail(self) -> None:
+        """The audit viewer in its own window (reading it is itself audited)."""
+        viewer = AuditViewer(self.services.audit, self.actor, self)
+        viewer.setWindowFlag(Qt.WindowType.Window)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.resize(1100, 600)
+        viewer.show()
+        viewer.load()
 
     def on_show_cases(self) -> None:
         self.cases_dock.show()

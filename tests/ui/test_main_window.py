@@ -62,7 +62,9 @@ def test_double_clicked_camera_shows_its_real_frames(qtbot: QtBot, services: Ser
     # The pixels are what the demo rendered for this camera: its identity band and a readable frame counter.
     assert render.identify_camera(rgb) == "cam02"
     assert render.decode_frame_marker(rgb, render.DEFAULT_SIZE) is not None
-    # And the widget really paints them: the band's colour is on screen inside the tile.
+    # And the widget really paints them: the band's colour is on screen inside the tile (hop arrows, drawn over a
+    # hovered tile, are turned off so they cannot cover the sampled pixel).
+    window.hops.set_enabled(False)
     shot = tile.grab().toImage()
     band_y = int(tile.height() / 2 - tile.width() * 9 / 16 / 2) + 4
     colour = shot.pixelColor(tile.width() // 2, max(band_y, 22))

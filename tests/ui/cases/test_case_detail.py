@@ -30,7 +30,7 @@ def open_case(qtbot: QtBot, world: World, actor: object = ANALYST) -> CaseDetail
     detail.resize(1100, 560)
     detail.show()
     detail.show_case(NUMBER)
-    qtbot.waitUntil(lambda: detail.case is not None, timeout=5000)
+    qtbot.waitUntil(lambda: detail.case is not None, timeout=10_000)
     return detail
 
 
@@ -39,7 +39,7 @@ def link(qtbot: QtBot, detail: CaseDetail, kind: str, choose: str = "", typed: s
     dialog = opened(detail, LinkDialog)
     dialog.kind.setCurrentIndex(dialog.kind.findData(kind))
     if choose:
-        qtbot.waitUntil(lambda: dialog.item.count() > 0, timeout=5000)
+        qtbot.waitUntil(lambda: dialog.item.count() > 0, timeout=10_000)
         index = next(i for i in range(dialog.item.count()) if dialog.item.itemText(i).startswith(choose))
         dialog.item.setCurrentIndex(index)
     else:
@@ -67,24 +67,24 @@ def test_link_the_alert_the_trail_and_the_plate(qtbot: QtBot, world: World, dark
     dialog = link(qtbot, detail, "alert", choose=ALERT_ID)
     assert "Main St & Pearl St" in dialog.item.currentText()
     shoot(dialog, "link-alert")
-    with qtbot.waitSignal(dialog.linked, timeout=5000):
+    with qtbot.waitSignal(dialog.linked, timeout=10_000):
         dialog.save_button.click()
     dialog = link(qtbot, detail, "trail", choose=str(world.trail_id))
     assert "Grey sedan northbound  (2 camera(s))" in dialog.item.currentText()
-    with qtbot.waitSignal(dialog.linked, timeout=5000):
+    with qtbot.waitSignal(dialog.linked, timeout=10_000):
         dialog.save_button.click()
     dialog = link(qtbot, detail, "plate", typed="6pz-193")  # normalised by the service
-    with qtbot.waitSignal(dialog.linked, timeout=5000):
+    with qtbot.waitSignal(dialog.linked, timeout=10_000):
         dialog.save_button.click()
     dialog = link(qtbot, detail, "plate_read", choose=str(world.read_id))
-    with qtbot.waitSignal(dialog.linked, timeout=5000):
+    with qtbot.waitSignal(dialog.linked, timeout=10_000):
         dialog.save_button.click()
 
     links = world.services.cases.links(NUMBER)
     assert [(link.kind, link.ref, link.linked_by) for link in links] == [
         ("alert", ALERT_ID, "ana"), ("trail", str(world.trail_id), "ana"), ("plate", PLATE, "ana"),
         ("plate_read", str(world.read_id), "ana")]
-    qtbot.waitUntil(lambda: detail.links.table.records.rowCount() == 4, timeout=5000)
+    qtbot.waitUntil(lambda: detail.links.table.records.rowCount() == 4, timeout=10_000)
     assert detail.tabs.tabText(1) == "Linked (4)"
     kinds = [i.kind for i in detail.timeline.items]
     assert {"status", "alert", "trail", "plate", "plate_read"} <= set(kinds)
@@ -101,7 +101,7 @@ def test_link_the_alert_the_trail_and_the_plate(qtbot: QtBot, world: World, dark
     assert row is not None
     detail.links.table.selectRow(row)
     detail.links.unlink_button.click()
-    qtbot.waitUntil(lambda: detail.links.table.records.rowCount() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: detail.links.table.records.rowCount() == 3, timeout=10_000)
     assert [link.kind for link in world.services.cases.links(NUMBER)] == ["alert", "trail", "plate_read"]
 
 
@@ -109,7 +109,7 @@ def test_a_bad_link_is_named(qtbot: QtBot, world: World) -> None:
     detail = open_case(qtbot, world)
     dialog = link(qtbot, detail, "alert", typed="SST-NOPE")
     dialog.save_button.click()
-    qtbot.waitUntil(lambda: dialog.status.is_error, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.status.is_error, timeout=10_000)
     assert dialog.status.text() == "ref: no alert SST-NOPE"
     assert dialog.isVisible()
     assert world.services.cases.links(NUMBER) == []
@@ -120,31 +120,31 @@ def test_log_video_searches_and_the_video_component_follows(qtbot: QtBot, world:
     assert "video component: <b>no</b>" in detail.video.text()
     detail.tasks.log_button.click()
     dialog = opened(detail, TaskDialog)
-    qtbot.waitUntil(lambda: dialog.cameras.count() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.cameras.count() == 3, timeout=10_000)
     dialog.check_cameras(["cam01", "cam02"])
     dialog.description.setPlainText("Grey sedan leaving northbound")
     dialog.requested_by.setText("Det. Ruiz")
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("useful_video"))
     dialog.minutes.setValue(25)
     shoot(dialog, "task-dialog")
-    with qtbot.waitSignal(dialog.saved, timeout=5000):
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
         dialog.save_button.click()
     task = world.services.cases.tasks(NUMBER)[0]
     assert (task.camera_ids, task.outcome, task.minutes_spent, task.requested_by, task.status) == (
         ("cam01", "cam02"), "useful_video", 25, "Det. Ruiz", "done")
-    qtbot.waitUntil(lambda: "video component: <b>yes</b>" in detail.video.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "video component: <b>yes</b>" in detail.video.text(), timeout=10_000)
 
     # A search logged while it runs, its outcome recorded later.
     detail.tasks.log_button.click()
     dialog = opened(detail, TaskDialog)
-    qtbot.waitUntil(lambda: dialog.cameras.count() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.cameras.count() == 3, timeout=10_000)
     dialog.save_button.click()  # no camera chosen: refused, the field named
-    qtbot.waitUntil(lambda: dialog.status.is_error, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.status.is_error, timeout=10_000)
     assert dialog.status.text() == "cameras: name at least one camera searched"
     dialog.check_cameras(["lpr01"])
-    with qtbot.waitSignal(dialog.saved, timeout=5000):
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
         dialog.save_button.click()
-    qtbot.waitUntil(lambda: detail.tasks.table.records.rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: detail.tasks.table.records.rowCount() == 2, timeout=10_000)
     open_task = world.services.cases.tasks(NUMBER)[1]
     assert open_task.status == "open"
     detail.tasks.table.selectRow(1)
@@ -153,11 +153,11 @@ def test_log_video_searches_and_the_video_component_follows(qtbot: QtBot, world:
     assert not dialog.cameras.isEnabled() and not dialog.save_button.isEnabled()  # pick an outcome first
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("camera_offline"))
     dialog.minutes.setValue(5)
-    with qtbot.waitSignal(dialog.saved, timeout=5000):
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
         dialog.save_button.click()
     assert world.services.cases.tasks(NUMBER)[1].outcome == "camera_offline"
     qtbot.waitUntil(lambda: detail.tasks.summary.text() == "2 search(es), 1 with useful video, 30 min spent",
-                    timeout=5000)
+                    timeout=10_000)
     detail.tabs.setCurrentWidget(detail.tasks)
     shoot(detail, "detail-searches")
 
@@ -166,20 +166,20 @@ def test_tag_two_clips_and_submit_them(qtbot: QtBot, world: World, dark: None) -
     detail = open_case(qtbot, world)
     detail.clips.tag_button.click()  # no clip yet: the first camera, the last 30 s (not recorded here)
     dialog = opened(detail, ClipDialog)
-    qtbot.waitUntil(lambda: dialog.camera.count() == 3 and dialog.case.count() >= 2, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.camera.count() == 3 and dialog.case.count() >= 2, timeout=10_000)
     assert dialog.case.currentData() == NUMBER
-    qtbot.waitUntil(lambda: "cannot be tagged" in dialog.coverage.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "cannot be tagged" in dialog.coverage.text(), timeout=10_000)
     dialog.camera.setCurrentIndex(dialog.camera.findData("cam01"))
     dialog.start.setDateTime(to_qdatetime(at(1)))
     dialog.end.setDateTime(to_qdatetime(at(5.5)))
-    qtbot.waitUntil(lambda: "Recorded" in dialog.coverage.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Recorded" in dialog.coverage.text(), timeout=10_000)
     assert "in 2 segment(s)" in dialog.coverage.text() and dialog.length.text() == "4.5 s"
     dialog.quick["vehicle"].click()
     dialog.quick["getaway"].click()
     assert dialog.tags.text() == "vehicle, getaway"
     dialog.note.setPlainText("Grey sedan leaves north on Main")
     shoot(dialog, "clip-dialog")
-    with qtbot.waitSignal(dialog.tagged, timeout=5000):
+    with qtbot.waitSignal(dialog.tagged, timeout=10_000):
         QTest.keyClick(dialog.note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Enter tags
     first = dialog.clip
     assert first is not None and (first.camera_id, first.start_at, first.end_at) == ("cam01", at(1), at(5.5))
@@ -191,20 +191,20 @@ def test_tag_two_clips_and_submit_them(qtbot: QtBot, world: World, dark: None) -
                                tags=("witness",))
     qtbot.addWidget(second_dialog)
     second_dialog.show()
-    qtbot.waitUntil(lambda: "Recorded" in second_dialog.coverage.text(), timeout=5000)
-    with qtbot.waitSignal(second_dialog.tagged, timeout=5000):
+    qtbot.waitUntil(lambda: "Recorded" in second_dialog.coverage.text(), timeout=10_000)
+    with qtbot.waitSignal(second_dialog.tagged, timeout=10_000):
         second_dialog.save_button.click()
     assert second_dialog.clip is not None and second_dialog.clip.camera_id == "cam02"
 
     detail.reload()
-    qtbot.waitUntil(lambda: detail.clips.table.records.rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: detail.clips.table.records.rowCount() == 2, timeout=10_000)
     detail.tabs.setCurrentWidget(detail.clips)
     detail.clips.table.selectAll()
     assert detail.clips.submit_button.isEnabled()
     detail.clips.submit_button.click()
     qtbot.waitUntil(lambda: [c.status for c in world.services.clips.clips_for_case(NUMBER)] == ["pending"] * 2,
-                    timeout=5000)
-    qtbot.waitUntil(lambda: detail.clips.table.records.record(0).status == "pending", timeout=5000)
+                    timeout=10_000)
+    qtbot.waitUntil(lambda: detail.clips.table.records.record(0).status == "pending", timeout=10_000)
     detail.clips.table.selectAll()
     assert not detail.clips.submit_button.isEnabled()  # pending clips are frozen
     assert "video component: <b>yes</b>" in detail.video.text()
@@ -217,9 +217,9 @@ def test_an_unrecorded_span_is_refused_with_the_field_named(qtbot: QtBot, world:
     dialog = ClipDialog(world.services, ANALYST, "cam01", at(100), at(110), case=NUMBER)
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: "cannot be tagged" in dialog.coverage.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "cannot be tagged" in dialog.coverage.text(), timeout=10_000)
     dialog.save_button.click()
-    qtbot.waitUntil(lambda: dialog.status.is_error, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.status.is_error, timeout=10_000)
     assert dialog.status.text().startswith("start: nothing of camera cam01 is recorded between")
     assert "border" in dialog.start.styleSheet()
     assert world.services.clips.clips_for_case(NUMBER) == []
@@ -233,12 +233,12 @@ def test_notes_and_status(qtbot: QtBot, world: World) -> None:
     detail.notes.editor.setPlainText("Owner lives two streets away\nVehicle seen at 21:03")
     detail.notes.editor.setFocus()
     QTest.keyClick(detail.notes.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: detail.notes.table.records.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: detail.notes.table.records.rowCount() == 1, timeout=10_000)
     assert detail.notes.editor.toPlainText() == ""
     assert world.services.cases.notes(NUMBER)[0].body.startswith("Owner lives")
     detail.status_choice.setCurrentIndex(detail.status_choice.findData("cleared"))
     detail.status_button.click()
-    qtbot.waitUntil(lambda: "<b>cleared</b>" in detail.facts.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "<b>cleared</b>" in detail.facts.text(), timeout=10_000)
     assert case_now(detail).cleared_at is not None
     assert any(i.ref == "cleared" for i in detail.timeline.items)
 
@@ -250,9 +250,9 @@ def test_a_still_is_attached_with_its_label(qtbot: QtBot, world: World) -> None:
     dialog = StillDialog(world.services, ANALYST, still.id, case=NUMBER)
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: dialog.case.count() == 1 and "Shots fired" in dialog.case.currentText(), timeout=5000)
+    qtbot.waitUntil(lambda: dialog.case.count() == 1 and "Shots fired" in dialog.case.currentText(), timeout=10_000)
     dialog.label.setText("Driver's face, side window")
-    with qtbot.waitSignal(dialog.linked, timeout=5000):
+    with qtbot.waitSignal(dialog.linked, timeout=10_000):
         dialog.save_button.click()
     link = world.services.cases.links(NUMBER)[0]
     assert (link.kind, link.ref, link.label, link.at) == ("snapshot", str(still.id), "Driver's face, side window",
@@ -265,7 +265,7 @@ def test_shortcuts_and_a_role_without_rights(qtbot: QtBot, world: World) -> None
     detail = open_case(qtbot, world)
     qtbot.waitExposed(detail)
     detail.activateWindow()
-    qtbot.waitUntil(detail.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(detail.isActiveWindow, timeout=10_000)
     detail.tabs.setFocus()
     QTest.keyClick(detail.tabs, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     assert isinstance(detail.dialog, LinkDialog) and detail.dialog.isVisible()
@@ -281,6 +281,6 @@ def test_shortcuts_and_a_role_without_rights(qtbot: QtBot, world: World) -> None
     assert wall.clips.tag_button.toolTip() == "Your role (wall_operator) may not tag or submit clips"
     assert wall.exports.export_button.toolTip() == "Your role (wall_operator) may not export evidence"
     wall.on_set_status()  # forced anyway: the service refuses, the view says so
-    qtbot.waitUntil(lambda: wall.status.is_error, timeout=5000)
+    qtbot.waitUntil(lambda: wall.status.is_error, timeout=10_000)
     assert wall.status.text() == "Not allowed: wally (wall_operator) may not edit cases"
     assert case_now(wall).status == "open"
