@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from c4desk import __version__
 from c4desk.config import AlertSettings, EvidenceSettings, PlaybackSettings
 from c4desk.credentials import camera_login
-from c4desk.domain.alerts import Alert
+from c4desk.domain.alerts import Alert, AlertStatus
 from c4desk.domain.audit import AuditType
 from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.domain.events import (
@@ -46,6 +46,7 @@ from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.integrations.owner_lookup import OwnerLookupClient
 from c4desk.integrations.ptz import PtzClient, client_for
+from c4desk.store.recordings import Bookmark
 from c4desk.store.snapshots import SnapshotRepository
 from c4desk.store.views import ViewRepository
 from c4desk.ui import theme
@@ -68,6 +69,7 @@ from c4desk.ui.ptz.auto_slew import AutoSlew
 from c4desk.ui.ptz.ptz_panel import PtzPanel
 from c4desk.ui.review import ReviewPanel
 from c4desk.ui.timefmt import local_time
+from c4desk.ui.wall.bookmark_dialog import BookmarkDialog, reveal_on_timeline
 from c4desk.ui.wall.clip_marks import ClipMarks
 from c4desk.ui.wall.controller import WallController
 from c4desk.ui.wall.hop_overlay import HopController
@@ -80,6 +82,16 @@ log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_MS = 1000
 DB_CHECK_EVERY = 10  # health ticks
+
+
+# Closed alerts stay on the map this long: the shift sees what happened tonight, not the site's whole history.
+MAP_CLOSED_ALERT_HOURS = 12
+
+
+def map_worthy(alerts: list[Alert], now: datetime) -> list[Alert]:
+    """The alerts the map pins: every open one, and closed ones received in the last few hours."""
+    recent = now - timedelta(hours=MAP_CLOSED_ALERT_HOURS)
+    return [a for a in alerts if a.status != AlertStatus.CLOSED or a.received_at >= recent]
 
 
 class MainWindow(QMainWindow):
@@ -248,8 +260,9 @@ class MainWindow(QMainWindow):
         self.tag_clip_action = QAction("Tag clip from the selected tile…", self, shortcut=QKeySequence("T"))
         self.mark_in_action = QAction("Mark in on the selected tile", self, shortcut=QKeySequence("I"))
         self.mark_out_action = QAction("Mark out on the selected tile", self, shortcut=QKeySequence("O"))
+        self.bookmark_action = QAction("Bookmark the selected tile's moment…", self, shortcut=QKeySequence("B"))
         for action, what in ((self.tag_clip_action, "tag"), (self.mark_in_action, "in"),
-                             (self.mark_out_action, "out")):
+                             (self.mark_out_action, "out"), (self.bookmark_action, "bookmark")):
             action.triggered.connect(lambda _=False, w=what: self.on_clip_request(self.grid.selected_tile, w))
             cases_menu.addAction(action)
         self.wall.populate_menu(self.menuBar().addMenu("&Wall"))
@@ -332,7 +345,7 @@ class MainWindow(QMainWindow):
                 # Again once the docks have their final sizes, so the whole site is in view.
                 self.map_view.fit_to_cameras()
                 QTimer.singleShot(600, self.map_view, self.map_view.fit_to_cameras)
-            self.map_view.set_alerts(alerts)
+            self.map_view.set_alerts(map_worthy(alerts, datetime.now(UTC)))
             self.read_table.records.set_records(reads)
             streets = self._streets
             run_in_background(lambda: NeighbourGraph.build(cameras, streets), self.hops.set_graph,
@@ -511,7 +524,8 @@ class MainWindow(QMainWindow):
             self.review_panel.on_bus_event(event)
 
     def on_clip_request(self, tile: VideoView | None, what: str) -> None:
-        """Mark in, mark out, or tag a clip on ``tile`` at the moment it shows (playback time, or now live)."""
+        """Mark in, mark out, tag a clip or bookmark on ``tile`` at the moment it shows (playback time, or now
+        live)."""
         if tile is None or tile.camera is None:
             self.statusBar().showMessage("Select a tile with a camera first", 5000)
             return
@@ -527,6 +541,12 @@ class MainWindow(QMainWindow):
             self.clip_marks.mark_out(camera.id, at)
             self.statusBar().showMessage(f"{camera.name}: out at {local_time(at)}", 5000)
             return
+        if what == "bookmark":
+            marker = BookmarkDialog(self.services.recordings, self.analytics_actor, camera.id, at, self,
+                                    camera_name=camera.name, case=self.case_panel.current_case(), live=live)
+            marker.bookmarked.connect(lambda mark: self._on_bookmarked(camera.name, mark))
+            marker.open()
+            return
         start, end = self.clip_marks.span(camera.id, at, live=live)
         case = self.case_panel.current_case()
         dialog = ClipDialog(self.services, self.analytics_actor, camera.id, start, end, self,
@@ -538,6 +558,13 @@ class MainWindow(QMainWindow):
         self.clip_marks.clear(camera_id)
         self.statusBar().showMessage(f"Clip tagged on {camera_id}: it is kept (evidence hold) and listed under "
                                      "My clips", 8000)
+
+    def _on_bookmarked(self, camera_name: str, mark: Bookmark) -> None:
+        reveal_on_timeline(self.timeline, mark.at)
+        if mark.case_id is not None:
+            self.case_panel.detail.reload()  # the case's timeline lists its bookmarks
+        self.statusBar().showMessage(f"Bookmarked {camera_name} at {local_time(mark.at)}"
+                                     + (f": {mark.label}" if mark.label else ""), 5000)
 
     def _audit_viewing(self) -> None:
         """Write a view_live / view_recorded audit record for each camera that just came on screen."""
