@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.events import PlateRead
 from c4desk.domain.plate_match import fold_plate
 from c4desk.domain.plates import LprRead
@@ -138,6 +139,33 @@ class PlateReadRepository:
         """The latest reads by read time, newest first."""
         newest = (PlateReadRow.read_at.desc(), PlateReadRow.id.desc())
         query = select(PlateReadRow).order_by(*newest).limit(limit)
+        with self._db.session() as session:
+            return [to_read(r) for r in session.scalars(query)]
+
+    def between(self, start: datetime, end: datetime, *, camera_ids: Sequence[str] | None = None,
+                limit: int = 5000) -> list[LprRead]:
+        """Reads in [start, end] (of these cameras; None: all), newest first, at most ``limit`` of them.
+
+        Read-only and served by the indexes on ``read_at`` and ``(camera_id, read_at)``, so a window far in the
+        past is found as fast as a recent one (the playback timeline asks for whatever window is on screen).
+        """
+        errors: list[FieldError] = []
+        for name, value in (("start", start), ("end", end)):
+            if value.tzinfo is None or value.utcoffset() is None:
+                errors.append(FieldError(name, f"naive datetime {value.isoformat()}: give a time zone (UTC)"))
+        if not errors and end < start:
+            errors.append(FieldError("end", f"{end.isoformat()} is before start {start.isoformat()}"))
+        if limit < 1:
+            errors.append(FieldError("limit", f"{limit}: must be at least 1"))
+        if errors:
+            raise ValidationError(errors)
+        query = select(PlateReadRow).where(PlateReadRow.read_at >= start, PlateReadRow.read_at <= end)
+        if camera_ids is not None:
+            ids = list(dict.fromkeys(camera_ids))
+            if not ids:
+                return []
+            query = query.where(PlateReadRow.camera_id.in_(ids))
+        query = query.order_by(PlateReadRow.read_at.desc(), PlateReadRow.id.desc()).limit(limit)
         with self._db.session() as session:
             return [to_read(r) for r in session.scalars(query)]
 

@@ -6,9 +6,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 
 from c4desk.domain.alerts import AlertStatus, GunshotReport
+from c4desk.domain.errors import ValidationError
 from c4desk.domain.events import AlertChanged, AlertRaised, Event
 from c4desk.store.alerts import AlertRepository
 from c4desk.store.bus import EventBus
@@ -139,3 +140,39 @@ def test_concurrent_first_reports_of_one_incident(db: Database) -> None:
     assert failures == []
     assert sorted(results) == [False] * 29 + [True]
     assert len(repo.history(SHOT.id)) == 29
+
+
+def test_between_finds_a_window_far_in_the_past_newest_first(repo: AlertRepository, db: Database) -> None:
+    """A month-old window is found however many alerts came since (the timeline asks for any window)."""
+    old = T0 - timedelta(days=30)
+    for i in range(4):
+        repo.add_or_update_gunshot(replace(SHOT, id=f"OLD-{i}", detected_at=old + timedelta(minutes=i)),
+                                   received_at=old + timedelta(minutes=i, seconds=5))
+    for i in range(12):
+        repo.add_or_update_gunshot(replace(SHOT, id=f"NEW-{i}", detected_at=T0 + timedelta(minutes=i)))
+    assert all(a.id.startswith("NEW-") for a in repo.recent(10))  # what "recent" alone would have shown
+    # Both ends inclusive; newest detection first; times come back aware UTC.
+    found = repo.between(old, old + timedelta(minutes=2))
+    assert [a.id for a in found] == ["OLD-2", "OLD-1", "OLD-0"]
+    assert found[0].detected_at == old + timedelta(minutes=2) and found[0].detected_at.tzinfo is UTC
+    # A window given in another zone means the same instants.
+    eastern = timezone(timedelta(hours=-5))
+    assert repo.between(old.astimezone(eastern), (old + timedelta(minutes=2)).astimezone(eastern)) == found
+    assert [a.id for a in repo.between(old, T0 + timedelta(days=1), limit=3)] == ["NEW-11", "NEW-10", "NEW-9"]
+    assert repo.between(old - timedelta(days=1), old - timedelta(seconds=1)) == []
+    # detected_at is indexed, so the window is a range scan however large the table grows.
+    with db.session() as s:
+        indexes = inspect(s.connection()).get_indexes("alerts")
+    assert any(ix["column_names"] == ["detected_at"] for ix in indexes)
+
+
+def test_between_refuses_a_bad_window_naming_the_field(repo: AlertRepository) -> None:
+    with pytest.raises(ValidationError) as naive:
+        repo.between(T0.replace(tzinfo=None), T0)
+    assert [e.field for e in naive.value.errors] == ["start"]
+    with pytest.raises(ValidationError) as backwards:
+        repo.between(T0, T0 - timedelta(seconds=1))
+    assert [e.field for e in backwards.value.errors] == ["end"] and "before start" in backwards.value.errors[0].reason
+    with pytest.raises(ValidationError) as limit:
+        repo.between(T0, T0, limit=0)
+    assert [e.field for e in limit.value.errors] == ["limit"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from c4desk.domain.camera import Camera, CameraKind
+from c4desk.domain.errors import ValidationError
 from c4desk.domain.events import PlateRead
 from c4desk.domain.plates import LprRead
 from c4desk.store.bus import EventBus
@@ -70,3 +71,39 @@ def test_unknown_camera_is_refused(repo: PlateReadRepository, bus: EventBus) -> 
     with pytest.raises(IntegrityError):
         repo.add(bad)
     assert repo.recent() == [] and got == []
+
+
+def test_between_finds_old_reads_of_the_cameras_asked_for_newest_first(repo: PlateReadRepository,
+                                                                        db: Database) -> None:
+    """A window a month back is found however many reads came since; camera_ids narrows it (None: all)."""
+    CameraRepository(db).upsert_many([Camera(id="lpr-2", name="LPR 2", lat=41.77, lon=-72.68,
+                                             kind=CameraKind.LPR)])
+    old = T0 - timedelta(days=30)
+    stored = [repo.add(LprRead(camera_id=camera, plate_raw=f"OLD{i}", read_at=old + timedelta(seconds=i)))
+              for i, camera in enumerate(["lpr-1", "lpr-2", "lpr-1", "lpr-2"])]
+    for i in range(10):
+        repo.add(_read(f"NEW{i}", i))
+    assert all(r.plate_norm.startswith("NEW") for r in repo.recent(10))  # "recent" alone misses the old ones
+    window = (old, old + timedelta(seconds=3))
+    assert [r.plate_norm for r in repo.between(*window)] == ["OLD3", "OLD2", "OLD1", "OLD0"]
+    assert [r.plate_norm for r in repo.between(*window, camera_ids=["lpr-1"])] == ["OLD2", "OLD0"]
+    assert repo.between(*window, camera_ids=["lpr-2", "lpr-2"]) == [stored[3], stored[1]]
+    assert repo.between(*window, camera_ids=[]) == []
+    assert repo.between(old + timedelta(seconds=1), old + timedelta(seconds=2)) == [stored[2], stored[1]]
+    newest = repo.between(old, T0 + timedelta(minutes=1), camera_ids=["lpr-1"], limit=2)
+    assert [r.plate_norm for r in newest] == ["NEW9", "NEW8"] and newest[0].read_at.tzinfo is UTC
+    with db.session() as s:
+        indexes = [ix["column_names"] for ix in inspect(s.connection()).get_indexes("plate_reads")]
+    assert ["read_at"] in indexes and ["camera_id", "read_at"] in indexes
+
+
+def test_between_refuses_a_bad_window_naming_the_field(repo: PlateReadRepository) -> None:
+    with pytest.raises(ValidationError) as naive:
+        repo.between(T0, T0.replace(tzinfo=None))
+    assert [e.field for e in naive.value.errors] == ["end"]
+    with pytest.raises(ValidationError) as backwards:
+        repo.between(T0, T0 - timedelta(seconds=1), camera_ids=["lpr-1"])
+    assert [e.field for e in backwards.value.errors] == ["end"]
+    with pytest.raises(ValidationError) as limit:
+        repo.between(T0, T0, limit=-1)
+    assert [e.field for e in limit.value.errors] == ["limit"]

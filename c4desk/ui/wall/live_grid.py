@@ -47,7 +47,7 @@ class LiveGrid(QWidget):
     view_changed = Signal()  # layout, cameras or cycle changed (for saving state)
     push_requested = Signal(tuple, str)  # camera ids ("" = empty tile), layout (preset name or JSON)
     snapshot_requested = Signal(object)  # VideoView
-    clip_requested = Signal(object, str)  # VideoView, "in" | "out" | "tag" (mark in, mark out, tag a clip)
+    clip_requested = Signal(object, str)  # VideoView, "in" | "out" | "tag" | "bookmark" (marks, clip, bookmark)
     detach_requested = Signal()
     edit_layout_requested = Signal()
 
@@ -288,6 +288,7 @@ class LiveGrid(QWidget):
         add("Tag clip…", lambda: self.clip_requested.emit(tile, "tag"), has_camera, "T")
         add("Mark in", lambda: self.clip_requested.emit(tile, "in"), has_camera, "I")
         add("Mark out", lambda: self.clip_requested.emit(tile, "out"), has_camera, "O")
+        add("Bookmark…", lambda: self.clip_requested.emit(tile, "bookmark"), has_camera, "B")
         menu.addSeparator()
         add("Push camera to wall", lambda: self.push_camera(tile), has_camera)
         add("Push view to wall", self.push_view, any(self.cameras()))

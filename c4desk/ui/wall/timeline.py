@@ -109,15 +109,18 @@ TimelineLoader = Callable[[Sequence[str], datetime, datetime], TimelineData]
 class StoreTimelineSource:
     """Reads the timeline from the repositories (call ``load`` off the GUI thread).
 
-    Alerts and reads come from the newest ``recent`` of each (the repositories have no time-window query for
-    them yet), so a window far in the past shows recordings and bookmarks but may miss its alerts and reads.
+    Alerts and reads are asked for by time window (``between``, served by the stores' time indexes), so a window
+    a month back shows its alerts and reads as a recent one does. At most ``limit`` of each per load, the newest
+    of the window: at a week's zoom a busy LPR camera has more reads than the bar has pixels.
     """
 
-    def __init__(self, recordings: Any, alerts: Any = None, plate_reads: Any = None, *, recent: int = 1000) -> None:
+    def __init__(self, recordings: Any, alerts: Any = None, plate_reads: Any = None, *,
+                 alert_limit: int = 1000, read_limit: int = 5000) -> None:
         self._recordings = recordings
         self._alerts = alerts
         self._reads = plate_reads
-        self._recent = recent
+        self._alert_limit = alert_limit
+        self._read_limit = read_limit
 
     def load(self, camera_ids: Sequence[str], start: datetime, end: datetime) -> TimelineData:
         ids = list(dict.fromkeys(c for c in camera_ids if c))
@@ -132,15 +135,12 @@ class StoreTimelineSource:
             marks += [Mark("bookmark", b.at, b.camera_id, b.label or "bookmark", str(b.id))
                       for b in self._recordings.bookmarks(ids, start, end)]
         if self._alerts is not None:
-            for alert in self._alerts.recent(min(self._recent, 1000)):
-                if start <= alert.detected_at <= end:
-                    what = alert.type.replace("_", " ")
-                    marks.append(Mark("alert", alert.detected_at, "", f"{what} {alert.address}".strip(), alert.id))
+            for alert in self._alerts.between(start, end, limit=self._alert_limit):
+                what = alert.type.replace("_", " ")
+                marks.append(Mark("alert", alert.detected_at, "", f"{what} {alert.address}".strip(), alert.id))
         if self._reads is not None and ids:
-            wanted = set(ids)
-            for read in self._reads.recent(self._recent):
-                if read.camera_id in wanted and start <= read.read_at <= end:
-                    marks.append(Mark("read", read.read_at, read.camera_id, read.plate_raw, str(read.id or "")))
+            for read in self._reads.between(start, end, camera_ids=ids, limit=self._read_limit):
+                marks.append(Mark("read", read.read_at, read.camera_id, read.plate_raw, str(read.id or "")))
         return TimelineData(start, end, ranges, gaps, tuple(sorted(marks, key=lambda m: m.at)))
 
 

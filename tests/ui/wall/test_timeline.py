@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from sqlalchemy import insert
 
 from c4desk.domain.alerts import GunshotReport
 from c4desk.domain.layouts import preset
@@ -21,7 +22,8 @@ from c4desk.domain.permissions import Actor, Role
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.media.playback import PlaybackPlayer
-from c4desk.store.models import RecordingGapRow
+from c4desk.store.models import AlertRow, PlateReadRow, RecordingGapRow
+from c4desk.store.plate_reads import row_values
 from c4desk.ui import theme
 from c4desk.ui.wall.live_grid import LiveGrid
 from c4desk.ui.wall.playback_clock import WallPlayback
@@ -241,3 +243,42 @@ def test_keyboard_drives_playback(qtbot: QtBot, desk: tuple[LiveGrid, WallPlayba
     assert view.clock.position() == site + timedelta(seconds=29 / FPS)
     QTest.keyClick(grid.tiles[0], Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     assert not view.active
+
+
+def test_a_window_far_in_the_past_shows_its_alerts_and_reads(qtbot: QtBot, desk: tuple[LiveGrid, WallPlayback,
+                                                                                         TimelineWidget],
+                                                               services: Services, site: datetime) -> None:
+    """Twenty days back, one alert and one read of cam01; since then more than a thousand of each (more than any
+    "newest N" list holds): the window still shows them, because the source asks the stores for that window."""
+    _grid, _playback, timeline = desk
+    old = site - timedelta(days=20)
+    services.alerts.add_or_update_gunshot(GunshotReport(
+        id="SST-OLD", type="single_gunshot", detected_at=old + timedelta(seconds=30), lat=41.765, lon=-72.673,
+        rounds=1, address="Main & Pearl"), received_at=old + timedelta(seconds=32))
+    services.plate_reads.add(LprRead(camera_id="cam01", plate_raw="OLD123", read_at=old + timedelta(seconds=50)))
+    since = [old + timedelta(days=1, minutes=i) for i in range(1100)]
+    with services.db.session(write=True) as s:
+        s.add_all(AlertRow(id=f"SST-N{i}", source="gunshot", type="single_gunshot", lat=41.76, lon=-72.67,
+                           detected_at=at, received_at=at) for i, at in enumerate(since))
+        s.execute(insert(PlateReadRow), [row_values(LprRead(camera_id="cam01", plate_raw=f"NEW{i}", read_at=at))
+                                         for i, at in enumerate(since)])
+    assert "SST-OLD" not in {a.id for a in services.alerts.recent(1000)}  # the old way would have missed both
+    assert "OLD123" not in {r.plate_raw for r in services.plate_reads.recent(1000)}
+    _grid.show_cameras([make_camera("cam01"), make_camera("cam02")])
+    bar = timeline.bar
+    bar.set_window(old, old + timedelta(minutes=2))
+    qtbot.waitUntil(lambda: bar.data is not None and bar.data.covers(*bar.visible_window), timeout=5000)
+    data = bar.data
+    assert data is not None
+    assert [(m.kind, m.label, m.at) for m in data.marks] == [
+        ("alert", "single gunshot Main & Pearl", old + timedelta(seconds=30)),
+        ("read", "OLD123", old + timedelta(seconds=50))]
+    qtbot.wait(50)
+    row0 = RULER_H + ALERT_LANE_H + 9
+    assert near(colour_at(timeline, bar.x_of(old + timedelta(seconds=30)), RULER_H + 4), QColor(theme.BAD))
+    assert near(colour_at(timeline, bar.x_of(old + timedelta(seconds=50)), row0), QColor(theme.WARN))
+    # Scrolled a day on, the window's own marks replace them (and there are many more there).
+    later = StoreTimelineSource(services.recordings, services.alerts, services.plate_reads,
+                                alert_limit=50, read_limit=60).load(["cam01"], since[0], since[-1])
+    assert sum(m.kind == "alert" for m in later.marks) == 50 and sum(m.kind == "read" for m in later.marks) == 60
+    assert max(m.at for m in later.marks) == since[-1]  # the newest of the window when capped
