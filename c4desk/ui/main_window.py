@@ -439,10 +439,9 @@ class MainWindow(QMainWindow):
         cameras = list(self._cameras.values())
         picks = response_cameras(cameras, alert, count=self._alert_settings.response_camera_count)
         if picks:
-            self._viewing_alert = alert_id
+            self._viewing_alert = alert_id  # the view_changed this emits audits every response camera for it
             try:
                 self.grid.show_cameras(picks)
-                self._audit_viewing()
             finally:
                 self._viewing_alert = None
         self.map_view.select_alert(alert_id)
@@ -456,14 +455,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Select an alert to play it back", 5000)
             return
         picks = response_cameras(list(self._cameras.values()), alert, count=self._alert_settings.response_camera_count)
-        self._viewing_alert = alert.id
-        try:
-            self.playback.play_alert(alert.detected_at, self.grid)  # first, so the tiles never connect live
-            if picks:
+        self.playback.play_alert(alert.detected_at, self.grid)  # first, so the tiles never connect live
+        if picks:
+            self._viewing_alert = alert.id
+            try:
                 self.grid.show_cameras(picks)
-            self._audit_viewing()
-        finally:
-            self._viewing_alert = None
+            finally:
+                self._viewing_alert = None
 
     def on_response_for_current(self) -> None:
         alert = self.alert_queue.current_alert()
@@ -567,13 +565,16 @@ class MainWindow(QMainWindow):
                                      + (f": {mark.label}" if mark.label else ""), 5000)
 
     def _audit_viewing(self) -> None:
-        """Write a view_live / view_recorded audit record for each camera that just came on screen."""
+        """Write a view_live / view_recorded audit record for each camera that just came on screen; for an alert's
+        response view, for every camera of it (one already on screen is now viewed for that alert)."""
         recorded = self.playback.for_grid(self.grid).active
         shown = {(camera_id, recorded) for camera_id in self.grid.cameras() if camera_id}
-        new, self._on_screen = shown - self._on_screen, shown
+        alert_id = self._viewing_alert
+        new = shown if alert_id else shown - self._on_screen
+        self._on_screen = shown
         if not new:
             return
-        audit, actor, alert_id = self.services.audit, self.actor, self._viewing_alert
+        audit, actor = self.services.audit, self.actor
 
         def write() -> None:
             for camera_id, was_recorded in sorted(new):
