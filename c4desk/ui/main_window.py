@@ -215,6 +215,26 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    @staticmethod
+    def _to_front_action(dock: QDockWidget, keys: str) -> QAction:
+        """The dock's show/hide action with a shortcut that brings it to the front. Cases, review and analytics
+        share one tabbed area: a bare toggle showed a closed dock behind the tab in front (nothing to see), and
+        closed an open one that was behind. Now only the dock in front is closed; otherwise it is shown, raised."""
+        action = dock.toggleViewAction()
+        action.setShortcut(QKeySequence(keys))
+        front = {"now": False, "at_press": False}
+        dock.visibilityChanged.connect(lambda on: front.__setitem__("now", on))  # also when its tab is (de)selected
+        # ``toggled`` comes before ``triggered`` (and before the dock's own slot closes it): note where it was.
+        action.toggled.connect(lambda _on: front.__setitem__("at_press", front["now"]))
+
+        def bring_to_front(checked: bool) -> None:
+            if checked or not front["at_press"]:
+                dock.show()
+                dock.raise_()
+
+        action.triggered.connect(bring_to_front)
+        return action
+
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.switch_user_action = QAction("Switch &user…", self, shortcut=QKeySequence("Ctrl+Shift+U"))
@@ -225,11 +245,9 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         for dock in (self.camera_dock, self.map_dock, self.alert_dock, self.lpr_dock, self.ptz_dock, self.cases_dock):
             view_menu.addAction(dock.toggleViewAction())
-        self.review_action = self.review_dock.toggleViewAction()
-        self.review_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.review_action = self._to_front_action(self.review_dock, "Ctrl+Shift+R")
         view_menu.addAction(self.review_action)
-        self.analytics_action = self.analytics_dock.toggleViewAction()
-        self.analytics_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.analytics_action = self._to_front_action(self.analytics_dock, "Ctrl+Shift+A")
         view_menu.addAction(self.analytics_action)
         view_menu.addSeparator()
         self.find_action = QAction("Find camera", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
@@ -251,8 +269,7 @@ class MainWindow(QMainWindow):
         cases_menu = self.menuBar().addMenu("&Cases")
         self.new_case_action = self.case_panel.new_action  # the panel opens the dialog; the window shows the dock
         self.new_case_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.cases_action = self.cases_dock.toggleViewAction()
-        self.cases_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.cases_action = self._to_front_action(self.cases_dock, "Ctrl+Shift+C")
         for action in (self.new_case_action, self.cases_action, self.review_action):
             cases_menu.addAction(action)
         cases_menu.addSeparator()
@@ -444,6 +461,7 @@ class MainWindow(QMainWindow):
                 self.grid.show_cameras(picks)
             finally:
                 self._viewing_alert = None
+            self._select_best_tile()
         self.map_view.select_alert(alert_id)
         self.auto_slew.slew_for_alert(alert, cameras)
         self.statusBar().showMessage("Response view: " + "; ".join(describe_response(cameras, alert)), 10_000)
@@ -462,6 +480,15 @@ class MainWindow(QMainWindow):
                 self.grid.show_cameras(picks)
             finally:
                 self._viewing_alert = None
+            self._select_best_tile()
+
+    def _select_best_tile(self) -> None:
+        """A response view selects its first tile (the best camera), as a click would: T, B, I/O and the hop
+        arrows act on it at once."""
+        tile = self.grid.tiles[0] if self.grid.tiles else None
+        if tile is not None and tile.camera is not None:
+            self.grid.select(tile)
+            self.grid.camera_selected.emit(tile.camera)
 
     def on_response_for_current(self) -> None:
         alert = self.alert_queue.current_alert()
@@ -598,6 +625,11 @@ class MainWindow(QMainWindow):
     def on_show_cases(self) -> None:
         self.cases_dock.show()
         self.cases_dock.raise_()
+        if self.timeline_dock.isVisible() and not self.timeline_dock.isFloating() and not self.cases_dock.isFloating():
+            # Beside the timeline (in playback) the case would get a sliver of the width, its tabs and buttons cut
+            # off: it takes two thirds, the timeline keeps a third.
+            third = self.width() // 3
+            self.resizeDocks([self.timeline_dock, self.cases_dock], [third, 2 * third], Qt.Orientation.Horizontal)
 
     def on_find_camera(self) -> None:
         self.camera_dock.show()

@@ -338,6 +338,11 @@ class AlertQueue(QWidget):
             self._load_history(alert.id)
 
     def on_urgent(self, alert_id: str) -> None:
+        # The new alert becomes the selected one (so Enter / Ctrl+Enter act on it) unless the analyst is working
+        # another open alert; a closed one (history, last night's) never keeps the keys from the new alert.
+        current = self.current_alert()
+        if current is None or current.status is AlertStatus.CLOSED:
+            self.select_alert(alert_id)
         self.records.flash(alert_id)
         try:
             self.sound.play()

@@ -1,4 +1,5 @@
-"""Attach an alert, a plate (its whole history), a plate read, a hop trail, a still or a bookmark to a case.
+"""Attach an alert, a plate (its whole history), a plate read, a hop trail, a still or a bookmark to a case; or
+put one of the analyst's clips that is in no case yet into it (a clip tagged before the case was opened).
 
 The item box offers the recent ones of the chosen kind (loaded in the background) and accepts a typed id; the
 service checks the item exists and takes its own time and description for the case's timeline.
@@ -8,18 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
-from c4desk.domain.permissions import Action
+from c4desk.domain.permissions import Action, Actor
 from c4desk.domain.plates import normalise_plate
 from c4desk.hub.services import Services
 from c4desk.store.cases import CaseLink
+from c4desk.store.clips import Clip
 from c4desk.ui.cases.common import ActorSource, StatusLine, actor_of, guard, mark_invalid, run_for
 from c4desk.ui.timefmt import local_datetime
 
+CLIP = "clip"  # not a case link: the clip itself is attached to the case (ClipRepository.attach)
 KINDS = {"alert": "Alert", "plate": "Plate (its history)", "plate_read": "Plate read", "trail": "Hop trail",
-         "snapshot": "Still", "bookmark": "Bookmark"}
+         "snapshot": "Still", "bookmark": "Bookmark", CLIP: "Clip of mine not in a case"}
 RECENT = 100
 Choices = list[tuple[str, str]]  # (text shown, ref)
 
@@ -42,10 +45,18 @@ def recent_items(services: Services, kind: str) -> Choices:
     return []
 
 
+def unfiled_clips(services: Services, actor: Actor) -> Choices:
+    """The actor's clips that belong to no case yet, newest first (runs on a worker thread)."""
+    return [(f"{c.id}  {c.camera_name or c.camera_id}  {local_datetime(c.start_at)}  {c.duration_s:.0f} s"
+             + (f"  {', '.join(c.tags)}" if c.tags else ""), str(c.id))
+            for c in services.clips.my_clips(actor) if c.case_id is None]
+
+
 class LinkDialog(QDialog):
-    """``linked(CaseLink)`` once attached; ``link`` holds it."""
+    """``linked(CaseLink)`` once attached (``link`` holds it); for a clip, ``attached(Clip)``."""
 
     linked = Signal(object)
+    attached = Signal(object)
 
     def __init__(self, services: Services, actor: ActorSource, case_number: str, parent: QWidget | None = None, *,
                  kind: str = "alert", ref: str = "", load: Callable[[Services, str], Choices] = recent_items) -> None:
@@ -67,6 +78,9 @@ class LinkDialog(QDialog):
         line = self.item.lineEdit()
         if line is not None:
             line.setPlaceholderText("Choose, or type the id / plate")
+            # The editable box takes Enter to complete what was typed; that same Enter links it (one key, not
+            # two). Queued, so the box has chosen the completed entry first.
+            line.returnPressed.connect(lambda: QTimer.singleShot(0, self, self._save_if_enabled))
         self.label = QLineEdit()
         self.label.setPlaceholderText("Label on the timeline (default: the item's own description)")
         self.status = StatusLine()
@@ -87,9 +101,12 @@ class LinkDialog(QDialog):
         self.item.currentIndexChanged.connect(self._show_start)
         self.buttons.accepted.connect(self.on_save)
         self.buttons.rejected.connect(self.reject)
+        # The item is what is typed next: the keyboard starts there, and goes back there once a kind is chosen.
+        self.kind.activated.connect(lambda _index: self.item.setFocus())
         self.load_choices()
         if ref:
             self.item.setEditText(ref)
+        self.item.setFocus()
 
     def _show_start(self) -> None:
         line = self.item.lineEdit()
@@ -100,7 +117,9 @@ class LinkDialog(QDialog):
         self._generation += 1
         generation, kind, services, load = self._generation, str(self.kind.currentData()), self._services, \
             self._load
+        actor = actor_of(self._actor)
         self.item.clear()
+        self.label.setEnabled(kind != CLIP)  # a clip keeps its own note; only links carry a label
 
         def show(choices: Choices) -> None:
             if generation != self._generation:
@@ -113,15 +132,21 @@ class LinkDialog(QDialog):
                 self.status.info(f"{len(choices)} recent item(s) to choose from" if choices else
                                  "Type the item's id")
 
-        run_for(self, lambda: load(services, kind), show, self.status.failed)
+        run_for(self, lambda: unfiled_clips(services, actor) if kind == CLIP else load(services, kind), show,
+                self.status.failed)
 
     def chosen_ref(self) -> str:
         """The chosen item's ref, or what was typed (its first word: an id is never two words)."""
         text = self.item.currentText().strip()
         index = self.item.findText(text)
-        if index >= 0:
-            return str(self.item.itemData(index))
+        data = self.item.itemData(index) if index >= 0 else None
+        if data is not None:  # a typed text the box took in as an entry of its own has no ref: read the text
+            return str(data)
         return text if self.kind.currentData() == "plate" else (text.split() or [""])[0]
+
+    def _save_if_enabled(self) -> None:
+        if self.isVisible() and self.save_button.isEnabled():
+            self.on_save()
 
     def on_save(self) -> None:
         cases, actor, number = self._services.cases, actor_of(self._actor), self._case_number
@@ -130,9 +155,25 @@ class LinkDialog(QDialog):
             mark_invalid(self.item, "choose or type an item")
             self.status.error("item: choose or type the item to link")
             return
+        if kind == CLIP:
+            self._attach_clip(ref)
+            return
         self.save_button.setEnabled(False)
         run_for(self, lambda: cases.link(actor, number, kind, ref, label=label), self._on_linked,
                           self._on_failed)
+
+    def _attach_clip(self, ref: str) -> None:
+        clips, actor, number = self._services.clips, actor_of(self._actor), self._case_number
+        if not ref.isdigit():
+            mark_invalid(self.item, "a clip is chosen by its number")
+            self.status.error(f"item: a clip is referred to by its number, not {ref!r}")
+            return
+        self.save_button.setEnabled(False)
+        run_for(self, lambda: clips.attach(actor, int(ref), number), self._on_attached, self._on_failed)
+
+    def _on_attached(self, clip: Clip) -> None:
+        self.attached.emit(clip)
+        self.accept()
 
     def _on_linked(self, link: CaseLink) -> None:
         self.link = link

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from c4desk.domain.errors import ValidationError
 from c4desk.domain.plates import LprRead
@@ -164,6 +165,9 @@ class PlateSearchPanel(QWidget):
         first = self._offset + 1 if reads else 0
         self.status.setText(f"Reads {first}-{self._offset + len(reads)}, newest first" if reads else "No reads")
         self._update_buttons()
+        plates = {r.plate_norm for r in reads}
+        if len(plates) == 1:
+            self.show_history(plates.pop())  # one plate found: its history, owner and trail at once, no click
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
@@ -197,8 +201,15 @@ class PlateSearchPanel(QWidget):
                     problem = str(exc)
             return history, reads, owner, problem
 
-        run_in_background(work, lambda result: self._show_history(plate, *result),
-                          lambda exc: self.history.setText(f"History of {plate} failed: {exc}"))
+        def shown(result: tuple[PlateHistory | None, list[LprRead], OwnerRecord | None, str]) -> None:
+            if isValid(self.history):  # the panel may be gone (its window closed) before the answer comes
+                self._show_history(plate, *result)
+
+        def failed(exc: BaseException) -> None:
+            if isValid(self.history):
+                self.history.setText(f"History of {plate} failed: {exc}")
+
+        run_in_background(work, shown, failed)
 
     def _show_history(self, plate: str, history: PlateHistory | None, reads: list[LprRead],
                       owner: OwnerRecord | None, problem: str) -> None:

@@ -79,7 +79,8 @@ class ReviewQueue(QWidget):
         self.comment = QPlainTextEdit()
         self.comment.setPlaceholderText("Comment for the analyst (required to reject)")
         self.comment.setMaximumHeight(70)
-        self.approve_button = QPushButton("&Approve")
+        # Alt+O, not Alt+A: in the main window Alt+A opens the Alerts menu, so "&Approve" never approved.
+        self.approve_button = QPushButton("Appr&ove")
         self.reject_button = QPushButton("Re&ject")
         self.refresh_button = QPushButton("Refresh")
         self.status = StatusLine()
@@ -140,7 +141,7 @@ class ReviewQueue(QWidget):
         actor = actor_of(self._actor)
         own = clip is not None and clip.created_by == actor.username
         tip = "You tagged this clip: another supervisor must review it" if own else ""
-        for button, what in ((self.approve_button, "Approve the clip: it may be exported (Alt+A)"),
+        for button, what in ((self.approve_button, "Approve the clip: it may be exported (Alt+O)"),
                              (self.reject_button, "Send the clip back with the comment (Alt+J)")):
             guard(button, self._actor, Action.REVIEW_CLIPS, tip or what,
                   enabled=clip is not None and not own and not self._busy)

@@ -261,11 +261,16 @@ class HopController(QObject):
             window.addAction(act)
             menu.addAction(act)
 
-    def ask_follow(self, window: QWidget) -> None:
-        plate, ok = QInputDialog.getText(window, "Follow vehicle",
-                                         "Plate of the vehicle, if known (its reads rank the next cameras):")
-        if ok:
-            self.start_follow(plate=plate)
+    def ask_follow(self, window: QWidget) -> QInputDialog:
+        """Ask for the plate (Enter with none follows without one). Opened with ``open()``, not ``exec()``: no
+        nested event loop while the analyst types, so the wall and the alerts carry on as they are."""
+        dialog = QInputDialog(window)
+        dialog.setWindowTitle("Follow vehicle")
+        dialog.setLabelText("Plate of the vehicle, if known (its reads rank the next cameras):")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(lambda plate: self.start_follow(plate=plate))
+        dialog.open()
+        return dialog
 
     def ask_export(self, window: QWidget) -> None:
         trail = self.last_trail
