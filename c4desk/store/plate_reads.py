@@ -1,12 +1,17 @@
-"""Licence-plate reads: store one as it arrives (one row per car passage), load many at once, list the latest."""
+"""Licence-plate reads: store one as it arrives (one row per car passage), load many at once, list the latest.
+
+On SQLite every write also adds the plates it has not seen before to ``plates`` and their trigrams to
+``plate_trigrams`` (see ``models.plates.PlateRow``), in the same transaction, so the search index can never
+miss a committed read nor keep a rolled-back one's plate.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from c4desk.domain.errors import FieldError, ValidationError
@@ -16,6 +21,7 @@ from c4desk.domain.plates import LprRead
 from c4desk.store.bus import EventBus
 from c4desk.store.db import Database
 from c4desk.store.models import PlateReadRow
+from c4desk.store.models.plates import PLATE_BLOCK_BITS
 
 # A reader reports one car several times (first sighting, better plate or direction, car gone): those reports
 # update one read when they share camera and car id within this window. Car ids restart with the reader, so
@@ -32,6 +38,11 @@ def to_read(row: PlateReadRow) -> LprRead:
         confidence=row.confidence, direction=row.direction, car_id=row.car_id,
         plate_image_ref=row.plate_image_ref, vehicle_image_ref=row.vehicle_image_ref,
     )
+
+
+def trigrams(text: str) -> set[str]:
+    """Every run of three consecutive characters in ``text`` (none if it is shorter)."""
+    return {text[i:i + 3] for i in range(len(text) - 2)}
 
 
 def row_values(read: LprRead) -> dict[str, Any]:
@@ -52,9 +63,11 @@ class PlateReadRepository:
     def add(self, read: LprRead) -> LprRead:
         """Store a read (its camera must exist), returns it with its id, publishes PlateRead after commit."""
         with self._db.session(write=True) as session:
-            row = PlateReadRow(**row_values(read))
+            values = row_values(read)
+            row = PlateReadRow(**values)
             session.add(row)
             session.flush()
+            self._index_plates(session, [values])
             stored = to_read(row)
         self._publish(stored)
         return stored
@@ -79,6 +92,7 @@ class PlateReadRepository:
             else:
                 _merge(row, values)
             session.flush()
+            self._index_plates(session, [values])  # an update may correct the plate to one never seen
             stored = to_read(row)
         self._publish(stored)
         return stored, created
@@ -120,11 +134,37 @@ class PlateReadRepository:
                     batch.append(row_values(read))
                     if len(batch) >= _BULK_CHUNK:
                         count += _insert_many(session, batch)
+                        self._index_plates(session, batch)
                         batch = []
                 count += _insert_many(session, batch)
+                self._index_plates(session, batch)
             else:
                 count = _copy(session, reads)
         return count
+
+    def _index_plates(self, session: Session, values: list[dict[str, Any]]) -> None:
+        """Add the plates of these rows that ``plates`` lacks, with their trigrams (SQLite only).
+
+        Plain DBAPI executemany: through the ORM's bulk path this cost more than storing the reads themselves.
+        New plates are told apart by id: SQLite numbers a new row one past the largest id, and this write
+        transaction is the only writer (BEGIN IMMEDIATE), so exactly the rows above the previous largest are new.
+        """
+        if not values or not self._db.is_sqlite:
+            return
+        conn = session.connection()
+        plates = list({v["plate_norm"]: v["plate_fold"] for v in values}.items())
+        insert_plate = "INSERT INTO plates (plate_norm, plate_fold) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        if len(plates) == 1:  # a live read: one statement
+            new = conn.exec_driver_sql(f"{insert_plate} RETURNING id, plate_fold", plates[0]).all()
+        else:
+            before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM plates").scalar_one()
+            conn.exec_driver_sql(insert_plate, plates)
+            new = conn.exec_driver_sql("SELECT id, plate_fold FROM plates WHERE id > ?", (before,)).all()
+        # Sorted, so that the postings go into the btree in key order.
+        postings = sorted((plate_id >> PLATE_BLOCK_BITS, gram, plate_id)
+                          for plate_id, fold in new for gram in trigrams(fold))
+        if postings:
+            conn.exec_driver_sql("INSERT INTO plate_trigrams (block, trigram, plate_id) VALUES (?, ?, ?)", postings)
 
     def get(self, read_id: int) -> LprRead | None:
         with self._db.session() as session:
@@ -187,7 +227,8 @@ def _merge(row: PlateReadRow, values: dict[str, Any]) -> None:
 
 def _insert_many(session: Session, batch: list[dict[str, Any]]) -> int:
     if batch:
-        session.execute(insert(PlateReadRow), batch)
+        # Core, not the ORM's bulk insert: the same executemany without a Python object per row.
+        session.connection().execute(insert(cast(Table, PlateReadRow.__table__)), batch)
     return len(batch)
 
 

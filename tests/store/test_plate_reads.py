@@ -1,9 +1,11 @@
-"""Plate-read repository on both backends."""
+"""Plate-read repository on both backends, and the distinct-plate index its writes keep (SQLite)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
@@ -11,12 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from c4desk.domain.camera import Camera, CameraKind
 from c4desk.domain.errors import ValidationError
 from c4desk.domain.events import PlateRead
+from c4desk.domain.plate_match import fold_plate
 from c4desk.domain.plates import LprRead
 from c4desk.store.bus import EventBus
 from c4desk.store.cameras import CameraRepository
 from c4desk.store.db import Database
 from c4desk.store.models import PlateReadRow
-from c4desk.store.plate_reads import PlateReadRepository
+from c4desk.store.models.plates import PLATE_BLOCK_BITS, PlateRow, PlateTrigramRow
+from c4desk.store.plate_reads import PlateReadRepository, trigrams
 
 T0 = datetime(2026, 7, 4, 21, 15, tzinfo=UTC)
 
@@ -107,3 +111,76 @@ def test_between_refuses_a_bad_window_naming_the_field(repo: PlateReadRepository
     with pytest.raises(ValidationError) as limit:
         repo.between(T0, T0, limit=-1)
     assert [e.field for e in limit.value.errors] == ["limit"]
+
+
+# The distinct-plate index (SQLite's wildcard/partial search structure, see models.plates.PlateRow).
+
+
+def index_state(db: Database) -> tuple[dict[str, tuple[int, str]], set[tuple[int, str, int]]]:
+    """``plates`` as {plate_norm: (id, plate_fold)} and ``plate_trigrams`` as a set of rows."""
+    with db.session() as s:
+        plates = {str(n): (int(i), str(f)) for i, n, f in
+                  s.execute(select(PlateRow.id, PlateRow.plate_norm, PlateRow.plate_fold))}
+        postings = {(int(b), str(g), int(p)) for b, g, p in
+                    s.execute(select(PlateTrigramRow.block, PlateTrigramRow.trigram, PlateTrigramRow.plate_id))}
+    return plates, postings
+
+
+def assert_index_consistent(db: Database) -> set[str]:
+    """On SQLite the index holds exactly the plates of the stored reads, each with all of its trigrams; on
+    PostgreSQL (pg_trgm serves the search) it stays empty. Returns the stored reads' plates."""
+    with db.session() as s:
+        read_plates = set(s.scalars(select(PlateReadRow.plate_norm).distinct()))
+    plates, postings = index_state(db)
+    if not db.is_sqlite:
+        assert (plates, postings) == ({}, set())
+        return read_plates
+    assert set(plates) == read_plates
+    assert all(fold == fold_plate(plate) for plate, (_, fold) in plates.items())
+    assert postings == {(i >> PLATE_BLOCK_BITS, gram, i) for i, fold in plates.values() for gram in trigrams(fold)}
+    return read_plates
+
+
+def test_trigrams() -> None:
+    assert trigrams("ABC12") == {"ABC", "BC1", "C12"}
+    assert trigrams("AAAA") == {"AAA"}
+    assert trigrams("AB") == set()
+
+
+def test_bulk_load_indexes_each_distinct_plate_once(repo: PlateReadRepository, db: Database) -> None:
+    # More reads than one insert chunk and more distinct plates than one trigram block; plates repeat across
+    # chunks and within one.
+    plates = [f"K{i % 20_000:05d}X" for i in range(26_000)] + ["AB", "6PZ-193", "6pz 193"]
+    assert repo.bulk_add(_read(p, i) for i, p in enumerate(plates)) == len(plates)
+    assert len(assert_index_consistent(db)) == 20_002
+    if db.is_sqlite:
+        ids = sorted(i for i, _ in index_state(db)[0].values())
+        assert ids[-1] >> PLATE_BLOCK_BITS == 1  # the second block is in use
+        assert repo.bulk_add([_read("K00001X", 0), _read("NEW1", 1)]) == 2  # one known plate, one new
+        assert len(assert_index_consistent(db)) == 20_003
+
+
+def test_live_reads_and_passage_corrections_are_indexed(repo: PlateReadRepository, db: Database) -> None:
+    repo.add(_read("6pz-193", 0))
+    first, created = repo.record_passage(replace(_read("6PZ193", 1), car_id="77"))
+    assert created and assert_index_consistent(db) == {"6PZ193"}
+    # The reader corrects the plate of the same passage: the corrected plate becomes searchable at once.
+    second, created = repo.record_passage(replace(_read("6PZ198", 2), car_id="77"))
+    assert not created and second.id == first.id
+    assert "6PZ198" in index_state(db)[0] or not db.is_sqlite
+    with db.session() as s:
+        assert set(s.scalars(select(PlateReadRow.plate_norm))) == {"6PZ193", "6PZ198"}
+    assert_index_consistent(db)
+
+
+def test_rolled_back_writes_leave_no_plates(repo: PlateReadRepository, db: Database) -> None:
+    good = [_read(f"R{i:05d}", i) for i in range(12_000)]  # the first chunk is written before the bad read
+    bad = LprRead(camera_id="no-such-camera", plate_raw="BAD123", read_at=T0)
+    with pytest.raises((IntegrityError, psycopg.IntegrityError)):  # COPY on PostgreSQL raises the driver's
+        repo.bulk_add([*good, bad])
+    with pytest.raises(IntegrityError):
+        repo.add(bad)
+    assert repo.count() == 0
+    assert index_state(db) == ({}, set())
+    repo.add(_read("OK123", 0))
+    assert assert_index_consistent(db) == {"OK123"}

@@ -10,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from c4desk.store.models.base import Base, BigId, utcnow
 
+# Trigram postings are keyed by block of plate ids first (ids count up as plates are added): new plates then
+# add postings in one small corner of the btree, which stays in SQLite's page cache, instead of at random places
+# all over it (measured at 6.7M plates: 5.5 us per new plate for its ~4.7 postings, against 40-145 us for a table
+# of the same size keyed by its text first). A query seeks each block once per trigram: ~400 blocks at 10M reads.
+PLATE_BLOCK_BITS = 14
+
 
 def _trigram_index(name: str, column: str) -> Index:
     """Wildcard and partial plate search: a pg_trgm GIN index on PostgreSQL.
@@ -48,6 +54,40 @@ class PlateReadRow(Base):
     # References (paths or media ids) to stored images; the images themselves never go in the database.
     plate_image_ref: Mapped[str] = mapped_column(Text, default="")
     vehicle_image_ref: Mapped[str] = mapped_column(Text, default="")
+
+
+class PlateRow(Base):
+    """Every distinct plate ever read (normalised, and OCR-folded), numbered as added.
+
+    SQLite's index for wildcard and partial search: a pattern is matched against the distinct plates (through
+    ``plate_trigrams``) and only then are their reads fetched, newest first, by (plate, time). Written in the
+    same transaction as the reads (``store.plate_reads``), so it holds every plate of every committed read; it
+    may also hold plates whose reads are gone, which costs a lookup and never changes a result. PostgreSQL
+    answers the same searches from pg_trgm indexes on ``plate_reads`` and leaves this table and the next empty.
+    """
+
+    __tablename__ = "plates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    plate_norm: Mapped[str] = mapped_column(String(32), unique=True)
+    plate_fold: Mapped[str] = mapped_column(String(32))
+
+
+class PlateTrigramRow(Base):
+    """Which plates hold which three consecutive characters of their folded form (SQLite only, see PlateRow).
+
+    Folded, so one index serves exact-character and confusable-tolerant patterns alike: a plate that matches a
+    pattern also matches it once both are folded, so the folded pattern's trigrams are necessary for both; the
+    search then checks the pattern itself. No foreign key: this is a derived index, written only next to its
+    plate, and a key check would cost a lookup per posting.
+    """
+
+    __tablename__ = "plate_trigrams"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    block: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # plate_id >> BITS
+    trigram: Mapped[str] = mapped_column(String(3), primary_key=True)
+    plate_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
 
 
 class HotlistRow(Base):
