@@ -69,6 +69,7 @@ CASE_NUMBER = "26-0704"
 ROUTE_HOPS = ("cam03", "cam04", "cam05")  # after cam02 (where the shot is), the car's next cameras (script.ROUTE)
 SEARCH_MINUTES = "25"
 MAX_ACTIONS_2_TO_6 = 12
+WALKED: list[Walkthrough] = []  # the completed walk, for the action-count measure below
 
 
 @dataclass
@@ -221,15 +222,22 @@ def test_the_demo_story_end_to_end(qtbot: QtBot, seat: Seat) -> None:
     # The story's measures of success (shared/DEMO-STORY.md), checked last so every step above was walked.
     problems = [f"step {w.step}: {w.what} took {w.seconds:.2f} s (limit {w.limit_s:g} s)"
                 for w in walk.waits if w.too_slow]
+    WALKED.append(walk)
     assert not problems, "\n".join(problems)
+
+
+# A known gap, reported on every run (pytest -ra) rather than hidden: building the case (step 6) links the alert,
+# the trail, the plate and each clip one dialog at a time. The fix is a design change (a "case from this session"
+# that pre-selects them), not wiring. Strict: when the story gets there, this xfail fails and must be removed.
+@pytest.mark.xfail(strict=True, reason="steps 2-6 take ~57 user actions (step 6: ~42); the story allows 12")
+def test_the_story_takes_at_most_twelve_actions_for_steps_two_to_six() -> None:
+    if not WALKED:
+        pytest.skip("the walkthrough above did not complete")
+    walk = WALKED[-1]
     actions = walk.count(2, 6)
-    if actions > MAX_ACTIONS_2_TO_6:
-        # A known gap, reported on every run (pytest -ra) rather than hidden: building the case (step 6) links
-        # the alert, the trail, the plate and each clip one dialog at a time. The fix is a design change (a
-        # "case from this session" that pre-selects them), not wiring; until then this measure is not met.
-        pytest.xfail(f"steps 2-6 took {actions} user actions; the story allows {MAX_ACTIONS_2_TO_6} "
-                     f"(step 2: {walk.count(2, 2)}, 3: {walk.count(3, 3)}, 4: {walk.count(4, 4)}, "
-                     f"5: {walk.count(5, 5)}, 6: {walk.count(6, 6)})")
+    assert actions <= MAX_ACTIONS_2_TO_6, (
+        f"steps 2-6 took {actions} user actions; the story allows {MAX_ACTIONS_2_TO_6} (step 2: {walk.count(2, 2)}, "
+        f"3: {walk.count(3, 3)}, 4: {walk.count(4, 4)}, 5: {walk.count(5, 5)}, 6: {walk.count(6, 6)})")
 
 
 def walk_the_story(qtbot: QtBot, seat: Seat, walk: Walkthrough) -> None:
