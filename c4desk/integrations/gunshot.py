@@ -75,7 +75,7 @@ def _is_number(value: Any) -> bool:
 def _coordinate(obj: Mapping[str, Any], name: str, limit: float, errors: list[FieldError]) -> float | None:
     value = obj[name]
     if not _is_number(value):
-        errors.append(FieldError(name, f"must be a number, got {_kind(value)}"))
+        errors.append(FieldError(name, f"must be a number, got {json_kind(value)}"))
         return None
     if isinstance(value, float) and not math.isfinite(value):
         errors.append(FieldError(name, "must be a finite number"))
@@ -86,7 +86,8 @@ def _coordinate(obj: Mapping[str, Any], name: str, limit: float, errors: list[Fi
     return float(value)
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """How a rejection names the JSON type it got instead (\"a string\", \"an array\", ...)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -105,7 +106,7 @@ def _kind(value: Any) -> str:
 def parse_time(value: Any, name: str, errors: list[FieldError]) -> datetime | None:
     """An RFC 3339 date-time with a zone, as an aware UTC datetime (or an error appended)."""
     if not isinstance(value, str):
-        errors.append(FieldError(name, f"must be an RFC 3339 date-time string, got {_kind(value)}"))
+        errors.append(FieldError(name, f"must be an RFC 3339 date-time string, got {json_kind(value)}"))
         return None
     m = DATE_TIME.fullmatch(value)
     if m is None:
@@ -147,7 +148,7 @@ def parse_gunshot(obj: Any, *, now: datetime | None = None) -> GunshotReport:
     """Validate one alert payload (decoded JSON) and build the report. Raises ValidationError naming every
     bad field; see the module docstring for the rules."""
     if not isinstance(obj, Mapping):
-        raise ValidationError([FieldError("body", f"must be a JSON object, got {_kind(obj)}")])
+        raise ValidationError([FieldError("body", f"must be a JSON object, got {json_kind(obj)}")])
     errors: list[FieldError] = []
     for name in REQUIRED:
         if name not in obj or obj[name] is None:
@@ -158,7 +159,7 @@ def parse_gunshot(obj: Any, *, now: datetime | None = None) -> GunshotReport:
     if "id" in present:
         raw_id = obj["id"]
         if not isinstance(raw_id, str):
-            errors.append(FieldError("id", f"must be a string, got {_kind(raw_id)}"))
+            errors.append(FieldError("id", f"must be a string, got {json_kind(raw_id)}"))
         elif not raw_id:
             errors.append(FieldError("id", "must not be empty"))
         elif len(raw_id) > MAX_ID_LENGTH:
@@ -181,7 +182,7 @@ def parse_gunshot(obj: Any, *, now: datetime | None = None) -> GunshotReport:
     if "rounds" in present:
         raw_rounds = obj["rounds"]
         if not _is_number(raw_rounds) or (isinstance(raw_rounds, float) and not raw_rounds.is_integer()):
-            errors.append(FieldError("rounds", f"must be a whole number, got {_kind(raw_rounds)} {raw_rounds!r}"))
+            errors.append(FieldError("rounds", f"must be a whole number, got {json_kind(raw_rounds)} {raw_rounds!r}"))
         elif not 0 <= raw_rounds <= MAX_ROUNDS:
             errors.append(FieldError("rounds", f"{raw_rounds!r} is outside [0, {MAX_ROUNDS}]"))
         else:
@@ -202,7 +203,7 @@ def parse_gunshot(obj: Any, *, now: datetime | None = None) -> GunshotReport:
         if value is None:
             texts[name] = ""
         elif not isinstance(value, str):
-            errors.append(FieldError(name, f"must be a string, got {_kind(value)}"))
+            errors.append(FieldError(name, f"must be a string, got {json_kind(value)}"))
         elif len(value) > cap:
             errors.append(FieldError(name, f"longer than {cap} characters"))
         else:
@@ -213,7 +214,7 @@ def parse_gunshot(obj: Any, *, now: datetime | None = None) -> GunshotReport:
         errors.append(FieldError("status", f"{status!r} is not one of {', '.join(FEED_STATUSES)}"))
     extra = obj.get("extra")
     if extra is not None and not isinstance(extra, Mapping):
-        errors.append(FieldError("extra", f"must be an object, got {_kind(extra)}"))
+        errors.append(FieldError("extra", f"must be an object, got {json_kind(extra)}"))
 
     for name in sorted(str(k) for k in obj if k not in KNOWN):
         errors.append(FieldError(name, f"unknown field{_hint(name)}"))

@@ -35,7 +35,7 @@ from typing import Any
 from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.radar import MPH_TO_KMH, RadarReading
 from c4desk.integrations.csv_records import csv_records
-from c4desk.integrations.gunshot import parse_time
+from c4desk.integrations.gunshot import json_kind, parse_time
 
 SPEED_FIELDS = ("speed_kmh", "speed_mph")
 REQUIRED = ("device", "time")
@@ -49,25 +49,9 @@ ALIASES = {"speed": "speed_kmh or speed_mph (state the unit)", "sensor": "device
            "heading": "heading_deg", "distance": "distance_m", "kmh": "speed_kmh", "mph": "speed_mph"}
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def _number(value: Any, name: str, errors: list[FieldError]) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        errors.append(FieldError(name, f"must be a number, got {_kind(value)}"))
+        errors.append(FieldError(name, f"must be a number, got {json_kind(value)}"))
         return None
     if isinstance(value, float) and not math.isfinite(value):
         errors.append(FieldError(name, "must be a finite number"))
@@ -113,7 +97,7 @@ def _text(value: Any, name: str, errors: list[FieldError], *, numbers: bool = Fa
         return str(value)
     if not isinstance(value, str):
         errors.append(FieldError(name, f"must be a string{' or a whole number' if numbers else ''}, "
-                                       f"got {_kind(value)}"))
+                                       f"got {json_kind(value)}"))
         return ""
     return value.strip()
 
@@ -121,7 +105,7 @@ def _text(value: Any, name: str, errors: list[FieldError], *, numbers: bool = Fa
 def parse_reading(obj: Any, *, now: datetime | None = None) -> RadarReading:
     """Validate one reading (decoded JSON); raises ValidationError naming every bad field."""
     if not isinstance(obj, Mapping):
-        raise ValidationError([FieldError("body", f"a reading must be a JSON object, got {_kind(obj)}")])
+        raise ValidationError([FieldError("body", f"a reading must be a JSON object, got {json_kind(obj)}")])
     errors: list[FieldError] = []
     for name in REQUIRED:
         if obj.get(name) is None:
@@ -140,7 +124,7 @@ def parse_reading(obj: Any, *, now: datetime | None = None) -> RadarReading:
     distance = _number(obj["distance_m"], "distance_m", errors) if obj.get("distance_m") is not None else None
     extra = obj.get("extra")
     if extra is not None and not isinstance(extra, Mapping):
-        errors.append(FieldError("extra", f"must be an object, got {_kind(extra)}"))
+        errors.append(FieldError("extra", f"must be an object, got {json_kind(extra)}"))
     for name in sorted(str(k) for k in obj if k not in KNOWN):
         errors.append(FieldError(name, f"unknown field{_hint(name)}"))
     if errors:
