@@ -306,40 +306,28 @@ class CaseRepository:
 
     def add_task(self, actor: Actor, case: CaseKey, cameras: Sequence[str],
                  window: tuple[datetime, datetime] | None = None, description: str = "",
-                 requested_by: str = "") -> VideoSearchTask:
-        """Log a request to search recorded video for a case (who asked: ``requested_by``, default the actor)."""
+                 requested_by: str = "", outcome: str = "", minutes_spent: int = 0) -> VideoSearchTask:
+        """Log a search of recorded video for a case (who asked: ``requested_by``, default the actor).
+
+        Without ``outcome`` the search is logged as still open; with one it is logged done, outcome and minutes
+        in the same transaction (a search already finished is never stored half-way, as "open")."""
         errors: list[FieldError] = []
-        camera_ids = _camera_ids(cameras, errors)
-        start = end = None
-        if window is not None:
-            start, end = _aware(window[0], "window_start", errors), _aware(window[1], "window_end", errors)
-            if start is not None and end is not None and end < start:
-                errors.append(FieldError("window_end", f"{end.isoformat()} is before {start.isoformat()}"))
-        description = _text(description, "description", 5000, errors, single_line=False)
-        requested_by = _text(requested_by, "requested_by", 64, errors) or actor.username
+        task = _task_row(errors, cameras, window, description, requested_by.strip() or actor.username)
+        if outcome:
+            _outcome(outcome, minutes_spent, errors)
         _raise(errors)
         key = self.find(case)
         require_audited(self._db, actor, Action.EDIT_CASES, case_object(key.number), {"task": "add"})
         with self._db.session(write=True) as session:
-            row = VideoSearchTaskRow(case_id=key.id, requested_by=requested_by, window_start=start, window_end=end,
-                                     camera_ids=camera_ids, description=description, status="open", outcome="")
-            session.add(row)
-            session.flush()
-            self._audit(session, actor, key.number, "task_add",
-                        {"task_id": row.id, "cameras": camera_ids, "window_start": start, "window_end": end,
-                         "requested_by": requested_by})
-            task = _to_task(row)
+            self._add_task(session, actor, key.id, key.number, task, outcome, minutes_spent)
+            logged = _to_task(task)
         self._changed(key.id, "task")
-        return task
+        return logged
 
     def complete_task(self, actor: Actor, task_id: int, outcome: str, minutes_spent: int) -> VideoSearchTask:
         """Record a search's outcome and the minutes it took. A done task may be corrected (audited again)."""
         errors: list[FieldError] = []
-        if outcome not in TASK_OUTCOMES:
-            errors.append(FieldError("outcome", f"{outcome!r} is not one of {', '.join(TASK_OUTCOMES)}"))
-        if isinstance(minutes_spent, bool) or not isinstance(minutes_spent, int) \
-                or not 0 <= minutes_spent <= _MAX_MINUTES:
-            errors.append(FieldError("minutes_spent", f"{minutes_spent!r}: a whole number 0..{_MAX_MINUTES}"))
+        _outcome(outcome, minutes_spent, errors)
         _raise(errors)
         with self._db.session() as session:
             found = session.get(VideoSearchTaskRow, task_id)
@@ -562,6 +550,21 @@ class CaseRepository:
             self._changed(result.id, action)
         return result
 
+    @classmethod
+    def _add_task(cls, session: Session, actor: Actor, case_id: int, number: str, row: VideoSearchTaskRow,
+                  outcome: str, minutes_spent: int) -> None:
+        """Store a validated task row in ``session`` (done at once when it has an outcome), with its audit."""
+        row.case_id = case_id
+        if outcome:
+            row.status, row.outcome, row.minutes_spent, row.completed_at = "done", outcome, minutes_spent, utcnow()
+        session.add(row)
+        session.flush()
+        detail: dict[str, Any] = {"task_id": row.id, "cameras": row.camera_ids, "window_start": row.window_start,
+                                  "window_end": row.window_end, "requested_by": row.requested_by}
+        if outcome:
+            detail.update(outcome=outcome, minutes_spent=minutes_spent)
+        cls._audit(session, actor, number, "task_add", detail)
+
     @staticmethod
     def _audit(session: Session, actor: Actor, number: str, action: str, detail: dict[str, Any]) -> None:
         append_audit(session, username=actor.username, workstation=actor.workstation,
@@ -592,6 +595,28 @@ def _camera_ids(cameras: Sequence[str], errors: list[FieldError]) -> list[str]:
     if not ids:
         errors.append(FieldError("cameras", "name at least one camera searched"))
     return list(dict.fromkeys(ids))
+
+
+def _task_row(errors: list[FieldError], cameras: Sequence[str], window: tuple[datetime, datetime] | None,
+              description: str, requested_by: str) -> VideoSearchTaskRow:
+    """A video search task row from checked values (its case is set when stored); problems go to ``errors``."""
+    camera_ids = _camera_ids(cameras, errors)
+    start = end = None
+    if window is not None:
+        start, end = _aware(window[0], "window_start", errors), _aware(window[1], "window_end", errors)
+        if start is not None and end is not None and end < start:
+            errors.append(FieldError("window_end", f"{end.isoformat()} is before {start.isoformat()}"))
+    return VideoSearchTaskRow(requested_by=_text(requested_by, "requested_by", 64, errors), window_start=start,
+                              window_end=end, camera_ids=camera_ids, status="open", outcome="",
+                              description=_text(description, "description", 5000, errors, single_line=False))
+
+
+def _outcome(outcome: str, minutes_spent: int, errors: list[FieldError]) -> None:
+    if outcome not in TASK_OUTCOMES:
+        errors.append(FieldError("outcome", f"{outcome!r} is not one of {', '.join(TASK_OUTCOMES)}"))
+    if isinstance(minutes_spent, bool) or not isinstance(minutes_spent, int) \
+            or not 0 <= minutes_spent <= _MAX_MINUTES:
+        errors.append(FieldError("minutes_spent", f"{minutes_spent!r}: a whole number 0..{_MAX_MINUTES}"))
 
 
 def _int_ref(kind: str, ref: str) -> int:

@@ -195,10 +195,19 @@ def test_video_search_tasks_and_the_video_component_rule(cases: CaseRepository, 
     with pytest.raises(ValidationError, match="window_end"):
         cases.add_task(ANALYST, case, ["cam01"], (s(10), s(0)))
 
+    # A finished search is logged with its outcome at once; a bad outcome refuses the whole search.
+    before = len(cases.tasks(case))
+    with pytest.raises(ValidationError) as caught:
+        cases.add_task(ANALYST, case, ["cam03"], outcome="found_it", minutes_spent=5)
+    assert {e.field for e in caught.value.errors} == {"outcome"} and len(cases.tasks(case)) == before
+    finished = cases.add_task(ANALYST, case, ["cam04"], outcome="nothing_relevant", minutes_spent=12)
+    assert (finished.status, finished.outcome, finished.minutes_spent) == ("done", "nothing_relevant", 12)
+    assert finished.completed_at is not None
+
     second = cases.add_task(ANALYST, case, ["cam03"])
     cases.complete_task(ANALYST, second.id, "useful_video", 40)
     assert cases.video_component(case) is True
-    assert [t.id for t in cases.tasks(case)] == [task.id, second.id]
+    assert [t.id for t in cases.tasks(case)] == [task.id, finished.id, second.id]
 
     # A clip that is not rejected also counts; a rejected one does not; an RMS-stated value wins over both.
     other = cases.create(ANALYST, "26-5", "robbery")

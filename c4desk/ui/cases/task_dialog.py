@@ -36,7 +36,6 @@ from c4desk.ui.cases.common import (
     ActorSource,
     StatusLine,
     actor_of,
-    describe_error,
     error_fields,
     from_qdatetime,
     guard,
@@ -46,15 +45,6 @@ from c4desk.ui.cases.common import (
 )
 
 OPEN = ""  # the combo's data for "still searching"
-
-
-class _LoggedWithoutOutcome(Exception):
-    """The search was logged but its outcome was refused: retrying must not log it twice."""
-
-    def __init__(self, task: VideoSearchTask, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.task = task
-        self.cause = cause
 
 
 class TaskDialog(QDialog):
@@ -186,15 +176,11 @@ class TaskDialog(QDialog):
         outcome, minutes = str(self.outcome.currentData()), self.minutes.value()
 
         def work() -> VideoSearchTask:
-            logged = task or cases.add_task(actor, number, cameras, window, description, requested_by)
-            if outcome == OPEN:
-                return logged
-            try:  # a second transaction: if it is refused the search stays logged as open, which is the truth
-                return cases.complete_task(actor, logged.id, outcome, minutes)
-            except Exception as exc:
-                if task is None:
-                    raise _LoggedWithoutOutcome(logged, exc) from exc
-                raise
+            if task is not None:
+                return cases.complete_task(actor, task.id, outcome, minutes)
+            # One transaction: a finished search is logged with its outcome, never left "open" by a refusal.
+            return cases.add_task(actor, number, cameras, window, description, requested_by, outcome=outcome,
+                                  minutes_spent=minutes if outcome else 0)
 
         self.save_button.setEnabled(False)
         self.status.info("Saving ...")
@@ -206,16 +192,6 @@ class TaskDialog(QDialog):
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, _LoggedWithoutOutcome):
-            self._task, self.task = exc.task, exc.task
-            for fact in self._facts():
-                fact.setEnabled(False)
-            self.save_button.setText("Record outcome")
-            self.saved.emit(exc.task)
-            exc = exc.cause
-            self._update()
-            self.status.error(f"Search logged (still open); its outcome was not recorded: {describe_error(exc)}")
-            return
         self._update()
         bad = error_fields(exc)
         for name, widget in self._fields.items():
