@@ -35,7 +35,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.wall_bench import WARMUP_S, parse_config, proc_cpu_s, proc_rss_mb, system_busy_s  # noqa: E402
+from bench.servers import BenchStreams, alternate, median_run  # noqa: E402
+from bench.wall_bench import WARMUP_S, proc_cpu_s, proc_rss_mb, system_busy_s  # noqa: E402
 
 
 def child(args: argparse.Namespace) -> None:
@@ -109,62 +110,30 @@ def run_ffmpeg(urls: list[str], window: float) -> dict[str, float]:
 
 
 def bench_config(text: str, args: argparse.Namespace) -> dict[str, Any]:
-    from c4desk.demo import city, render
-    from c4desk.demo.servers import RtspServer
+    with BenchStreams(text, args.cache, args.clip_seconds) as streams:
+        urls = streams.urls
 
-    count, size, fps = parse_config(text)
-    placements = list(city.PLACEMENTS[:count])
-    clips = render.render_all(args.cache, placements=placements, seconds=args.clip_seconds, size=size, fps=fps)
-    epoch = float(int(time.time()))
-    server = RtspServer(clips, port=0, epoch=epoch, period=args.clip_seconds).start()
-    port = server.port
-    crashes = 0
+        def ours_once() -> dict[str, Any] | None:
+            cmd = [sys.executable, __file__, "--child", "--window", str(args.window), "--segment-seconds",
+                   str(args.segment_seconds), "--urls", *urls]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+            if done.returncode != 0 or not lines:
+                raise RuntimeError(f"c4desk child failed ({done.returncode}):\n{done.stderr[-3000:]}")
+            result: dict[str, Any] = json.loads(lines[-1])
+            return result if streams.running and result["recording"] == len(urls) else None
 
-    def alive_server() -> None:
-        nonlocal server, crashes
-        if not server.running:  # see RESULTS.md: the demo server can abort on a racing PLAY
-            crashes += 1
-            server.stop()
-            server = RtspServer(clips, port=port or 0, epoch=epoch, period=args.clip_seconds).start()
+        def theirs_once() -> dict[str, float] | None:
+            theirs = run_ffmpeg(urls, args.window)
+            return theirs if streams.running and theirs.get("alive") == len(urls) else None
 
-    def ours_once(urls: list[str]) -> dict[str, Any] | None:
-        cmd = [sys.executable, __file__, "--child", "--window", str(args.window), "--segment-seconds",
-               str(args.segment_seconds), "--urls", *urls]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-        if done.returncode != 0 or not lines:
-            raise RuntimeError(f"c4desk child failed ({done.returncode}):\n{done.stderr[-3000:]}")
-        result: dict[str, Any] = json.loads(lines[-1])
-        return result if server.running and result["recording"] == len(urls) else None
-
-    ours_runs: list[dict[str, Any]] = []
-    theirs_runs: list[dict[str, float]] = []
-    try:
-        urls = [server.url(p.id) for p in placements]
-        for _round in range(args.repeat):
-            for _attempt in range(3):
-                alive_server()
-                result = ours_once(urls)
-                if result is not None:
-                    ours_runs.append(result)
-                    break
-            for _attempt in range(3):
-                alive_server()
-                theirs = run_ffmpeg(urls, args.window)
-                if server.running and theirs.get("alive") == len(urls):
-                    theirs_runs.append(theirs)
-                    break
-    finally:
-        server.stop()
-    if not ours_runs or not theirs_runs:
-        raise RuntimeError("no complete run (the demo server kept dying, or ffmpeg is missing)")
-    ours = sorted(ours_runs, key=lambda r: r["cpu_pct"])[len(ours_runs) // 2]
-    theirs = sorted(theirs_runs, key=lambda r: r["cpu_pct"])[len(theirs_runs) // 2]
+        ours_runs, theirs_runs = alternate(streams, args.repeat, ours_once, theirs_once)
+    ours, theirs = median_run(ours_runs), median_run(theirs_runs)
     ours["cpu_runs"] = [round(r["cpu_pct"], 2) for r in ours_runs]
     theirs["cpu_runs"] = [round(r["cpu_pct"], 2) for r in theirs_runs]  # type: ignore[assignment]
     ratio = ours["cpu_pct"] / theirs["cpu_pct"] if theirs["cpu_pct"] else math.nan
-    return {"config": text, "count": count, "fps": fps, "c4desk": ours, "ffmpeg": theirs, "cpu_ratio": ratio,
-            "server_crashes": crashes}
+    return {"config": text, "count": streams.count, "fps": streams.fps, "c4desk": ours, "ffmpeg": theirs,
+            "cpu_ratio": ratio, "server_crashes": streams.crashes}
 
 
 def main() -> None:

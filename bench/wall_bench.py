@@ -40,6 +40,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from bench.servers import BenchStreams, alternate, median_run  # noqa: E402
+
 TICKS = os.sysconf("SC_CLK_TCK")
 WARMUP_S = 3.0
 
@@ -121,7 +123,8 @@ def child(args: argparse.Namespace) -> None:
     latencies: list[float] = []
     paints = dict.fromkeys(range(len(tiles)), 0)
     fps, period, epoch = args.fps, args.period, args.epoch
-    clip_size = tuple(int(v) for v in args.clip_size.split("x"))
+    clip_w, clip_h = (int(v) for v in args.clip_size.split("x"))
+    clip_size = (clip_w, clip_h)
 
     def sample(index: int, frame: Any) -> None:
         paints[index] += 1
@@ -163,14 +166,6 @@ def child(args: argparse.Namespace) -> None:
 # ------------------------------------------------------------------------------------------ the parent
 
 
-def parse_config(text: str) -> tuple[int, tuple[int, int], int]:
-    """'16x360p15' -> (16, (640, 360), 15)."""
-    count, rest = text.split("x", 1)
-    lines, rate = rest.split("p")
-    size = {"180": (320, 180), "360": (640, 360), "720": (1280, 720), "1080": (1920, 1080)}[lines]
-    return int(count), size, int(rate)
-
-
 def run_ffmpeg(urls: list[str], window: float) -> dict[str, float]:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
@@ -200,65 +195,30 @@ def run_ffmpeg(urls: list[str], window: float) -> dict[str, float]:
 
 def bench_config(text: str, args: argparse.Namespace) -> dict[str, Any]:
     """Alternates the c4desk and ffmpeg phases ``--repeat`` times on one server; medians of each."""
-    from c4desk.demo import city, render
-    from c4desk.demo.servers import RtspServer
+    with BenchStreams(text, args.cache, args.clip_seconds) as streams:
+        urls, fps, size = streams.urls, streams.fps, streams.size
 
-    count, size, fps = parse_config(text)
-    placements = list(city.PLACEMENTS[:count])
-    clips = render.render_all(args.cache, placements=placements, seconds=args.clip_seconds, size=size, fps=fps)
-    epoch = float(int(time.time()))
-    server = RtspServer(clips, port=0, epoch=epoch, period=args.clip_seconds).start()
-    port = server.port
-    crashes = 0
+        def ours_once() -> dict[str, Any] | None:
+            cmd = [sys.executable, __file__, "--child", "--window", str(args.window), "--backend", args.backend,
+                   "--view", args.view, "--fps", str(fps), "--period", str(args.clip_seconds), "--epoch",
+                   str(streams.epoch), "--clip-size", f"{size[0]}x{size[1]}", "--urls", *urls]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+            if done.returncode != 0 or not lines:
+                raise RuntimeError(f"c4desk child failed ({done.returncode}):\n{done.stderr[-3000:]}")
+            return json.loads(lines[-1]) if streams.running else None
 
-    def alive_server() -> None:
-        # The demo server can abort when a client's PLAY races a freshly prepared media (see RESULTS.md);
-        # a phase during which it died is measured again on a restarted server.
-        nonlocal server, crashes
-        if not server.running:
-            crashes += 1
-            server.stop()
-            server = RtspServer(clips, port=port, epoch=epoch, period=args.clip_seconds).start()
+        def theirs_once() -> dict[str, float] | None:
+            theirs = run_ffmpeg(urls, args.window)
+            return theirs if streams.running and theirs.get("alive") == len(urls) else None
 
-    def ours_once(urls: list[str]) -> dict[str, Any] | None:
-        cmd = [sys.executable, __file__, "--child", "--window", str(args.window), "--backend", args.backend,
-               "--view", args.view, "--fps", str(fps), "--period", str(args.clip_seconds), "--epoch", str(epoch),
-               "--clip-size", f"{size[0]}x{size[1]}", "--urls", *urls]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-        if done.returncode != 0 or not lines:
-            raise RuntimeError(f"c4desk child failed ({done.returncode}):\n{done.stderr[-3000:]}")
-        return json.loads(lines[-1]) if server.running else None
-
-    ours_runs: list[dict[str, Any]] = []
-    theirs_runs: list[dict[str, float]] = []
-    try:
-        urls = [server.url(p.id) for p in placements]
-        for _round in range(args.repeat):
-            for _attempt in range(3):
-                alive_server()
-                result = ours_once(urls)
-                if result is not None:
-                    ours_runs.append(result)
-                    break
-            for _attempt in range(3):
-                alive_server()
-                theirs = run_ffmpeg(urls, args.window)
-                if server.running and theirs.get("alive") == len(urls):
-                    theirs_runs.append(theirs)
-                    break
-    finally:
-        server.stop()
-    if not ours_runs or not theirs_runs:
-        raise RuntimeError("the demo server kept dying")
-    # The run with the median CPU stands for the configuration (its other figures come with it).
-    ours = sorted(ours_runs, key=lambda r: r["cpu_pct"])[len(ours_runs) // 2]
-    theirs = sorted(theirs_runs, key=lambda r: r["cpu_pct"])[len(theirs_runs) // 2]
+        ours_runs, theirs_runs = alternate(streams, args.repeat, ours_once, theirs_once)
+    ours, theirs = median_run(ours_runs), median_run(theirs_runs)
     ours["source_fps"] = fps
     ours["cpu_runs"] = [round(r["cpu_pct"], 1) for r in ours_runs]
     theirs["cpu_runs"] = [round(r["cpu_pct"], 1) for r in theirs_runs]  # type: ignore[assignment]
     ratio = ours["cpu_pct"] / theirs["cpu_pct"] if theirs["cpu_pct"] else math.nan
-    return {"config": text, "c4desk": ours, "ffmpeg": theirs, "cpu_ratio": ratio, "server_crashes": crashes}
+    return {"config": text, "c4desk": ours, "ffmpeg": theirs, "cpu_ratio": ratio, "server_crashes": streams.crashes}
 
 
 def main() -> None:

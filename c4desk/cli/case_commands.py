@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from c4desk.cli import Subcommands, UserError, print_json
 from c4desk.cli.auth import add_actor_options, cli_actor
@@ -25,9 +25,6 @@ from c4desk.domain.permissions import Actor, PermissionDenied
 from c4desk.hub.services import Services
 from c4desk.store.cases import CASE_STATUSES, LINK_KINDS, TASK_OUTCOMES, CaseFilter, CaseNotFound
 from c4desk.store.clips import ClipNotFound
-
-if TYPE_CHECKING:
-    from c4desk.evidence.export import ExportSources
 
 LINK_OPTIONS = {"alert": "--alert", "plate": "--plate", "plate_read": "--plate-read", "trail": "--trail",
                 "snapshot": "--snapshot", "bookmark": "--bookmark"}
@@ -315,20 +312,9 @@ def cmd_clip_mine(args: argparse.Namespace, paths: Paths, settings: Settings) ->
 # ---- evidence ---------------------------------------------------------------------------------------------------
 
 
-def export_sources(services: Services, paths: Paths) -> ExportSources:
-    """What an export reads, wired to the real recorder index, stills and the stream-copy cutter."""
-    from c4desk.evidence.export import ExportSources
-    from c4desk.media.clip_cut import CutCancelled, CutError, cut_clip
-    from c4desk.store.snapshots import SnapshotRepository
-
-    return ExportSources(cases=services.cases, clips=services.clips, cameras=services.cameras,
-                         recordings=services.recordings,
-                         stills=SnapshotRepository(services.db, paths.media_dir / "snapshots"),
-                         cutter=cut_clip, cut_errors=(CutError,), cancelled_errors=(CutCancelled,))
-
-
 def cmd_evidence_export(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     from c4desk.evidence.export import ExportError, default_package_dir, export_case
+    from c4desk.hub.evidence_sources import export_sources
 
     out = args.out or default_package_dir(paths.exports_dir, args.case)
 
@@ -338,8 +324,8 @@ def cmd_evidence_export(args: argparse.Namespace, paths: Paths, settings: Settin
 
     with _session(args, paths, settings) as s:
         try:
-            result = export_case(export_sources(s.services, paths), _actor(s), args.case, out, settings.evidence,
-                                 progress=progress)
+            sources = export_sources(s.services, paths.media_dir / "snapshots")
+            result = export_case(sources, _actor(s), args.case, out, settings.evidence, progress=progress)
         except KeyboardInterrupt:  # Ctrl+C: the export removed its partial folder and audited the failure
             raise UserError("export interrupted; nothing was written") from None
         except ExportError as exc:

@@ -133,7 +133,7 @@ class ClipCutter(Protocol):
 
 @dataclass(frozen=True)
 class ExportSources:
-    """Everything an export reads. From the Services (as c4desk.cli.case_commands.export_sources does)::
+    """Everything an export reads. From the Services (as c4desk.hub.evidence_sources.export_sources does)::
 
         ExportSources(cases=services.cases, clips=services.clips, cameras=services.cameras,
                       recordings=services.recordings, stills=SnapshotRepository(services.db, snapshots_dir),

@@ -37,6 +37,10 @@ class RecordModel(QAbstractTableModel):
             return self._columns[section][0]
         return None
 
+    def key(self, record: Any) -> object:
+        """A record's identity: what ``row_of`` and ``upsert`` match records by."""
+        return self._key(record)
+
     def row_of(self, key: object) -> int | None:
         return next((i for i, r in enumerate(self._rows) if self._key(r) == key), None)
 

@@ -13,8 +13,8 @@ from PIL import Image
 from c4desk.domain.camera import Camera
 from c4desk.domain.permissions import Actor, Role
 from c4desk.evidence.export import ExportSources
+from c4desk.hub.evidence_sources import export_sources
 from c4desk.hub.services import Services
-from c4desk.media.clip_cut import CutCancelled, CutError, cut_clip
 from c4desk.store.cases import Case
 from c4desk.store.clips import Clip
 from c4desk.store.db import sqlite_url
@@ -56,9 +56,8 @@ def png(width: int = 64, height: int = 48) -> bytes:
 
 
 def sources_for(services: Services, snapshots_dir: Path) -> ExportSources:
-    return ExportSources(cases=services.cases, clips=services.clips, cameras=services.cameras,
-                         recordings=services.recordings, stills=SnapshotRepository(services.db, snapshots_dir),
-                         cutter=cut_clip, cut_errors=(CutError,), cancelled_errors=(CutCancelled,))
+    """The workstation's own wiring (the CLI and the UI use it too), so the tests export what users export."""
+    return export_sources(services, snapshots_dir)
 
 
 def build_world(root: Path, recorded: list[RecordedFile]) -> World:

@@ -31,24 +31,14 @@ from PySide6.QtWidgets import (
 from c4desk.domain.permissions import Action
 from c4desk.evidence.export import ExportCancelled, ExportResult, ExportSources, default_package_dir, export_case
 from c4desk.evidence.verify import Verification, check_package
+from c4desk.hub.evidence_sources import export_sources
 from c4desk.hub.services import Services
 from c4desk.store.clips import Clip
-from c4desk.store.snapshots import SnapshotRepository
 from c4desk.ui import theme
 from c4desk.ui.cases.common import ActorSource, EvidenceContext, StatusLine, actor_of, describe_error, guard, run_for
 
 POLL_MS = 100
 STEPS = 1000  # progress bar resolution
-
-
-def export_sources(services: Services, stills_dir: Path | None) -> ExportSources:
-    """What an export reads: the recorder index, the case's stills and the stream-copy cutter."""
-    from c4desk.media.clip_cut import CutCancelled, CutError, cut_clip
-
-    stills = SnapshotRepository(services.db, stills_dir) if stills_dir is not None else None
-    return ExportSources(cases=services.cases, clips=services.clips, cameras=services.cameras,
-                         recordings=services.recordings, stills=stills, cutter=cut_clip, cut_errors=(CutError,),
-                         cancelled_errors=(CutCancelled,))
 
 
 @dataclass(frozen=True)

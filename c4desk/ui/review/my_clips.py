@@ -17,7 +17,7 @@ from c4desk.hub.services import Services
 from c4desk.store.clips import CLIP_STATUSES, EDITABLE, Clip
 from c4desk.ui import theme
 from c4desk.ui.cases.common import STATUS_COLOURS, ActorSource, StatusLine, actor_of, guard, run_for
-from c4desk.ui.cases.tables import clip_table, discard_all, selected_clips
+from c4desk.ui.cases.tables import clip_table, discard_all, selected_clips, set_records_keeping_selection
 from c4desk.ui.timefmt import local_datetime
 
 STATUS_WORDS = {"draft": "draft (not submitted)", "pending": "waiting for review", "approved": "approved",
@@ -112,15 +112,10 @@ class MyClips(QWidget):
         run_for(self, lambda: clips.my_clips(actor, [status] if status else None), done, failed)
 
     def _show(self, mine: list[Clip]) -> None:
-        current = {c.id for c in selected_clips(self.table)}
-        self.table.records.set_records(mine)
+        set_records_keeping_selection(self.table, mine)
         counts = Counter(c.status for c in mine)
         self.status.info(f"{len(mine)} clip(s)" + (": " + ", ".join(f"{counts[s]} {s}" for s in CLIP_STATUSES
                                                                      if counts[s]) if mine else ""))
-        for clip_id in current:
-            row = self.table.records.row_of(clip_id)
-            if row is not None:
-                self.table.selectRow(row)
         self._on_selection()
 
     def _on_selection(self) -> None:

@@ -26,22 +26,12 @@ from c4desk.domain.permissions import Action
 from c4desk.hub.services import Services
 from c4desk.store.clips import Clip
 from c4desk.ui.cases.common import ActorSource, StatusLine, actor_of, guard, mark_invalid, may, refusal, run_for
-from c4desk.ui.cases.tables import clip_table, selected_clips
-from c4desk.ui.record_table import Column
+from c4desk.ui.cases.tables import clip_columns, clip_table, selected_clips, set_records_keeping_selection
 from c4desk.ui.review.clip_preview import ClipPreview
 from c4desk.ui.timefmt import local_datetime
 
-QUEUE_COLUMNS: tuple[Column, ...] = (
-    ("#", lambda c: c.id),
-    ("Case", lambda c: c.case_number or ""),
-    ("Camera", lambda c: c.camera_name or c.camera_id),
-    ("In", lambda c: local_datetime(c.start_at)),
-    ("Length", lambda c: f"{c.duration_s:.1f} s"),
-    ("Tags", lambda c: ", ".join(c.tags)),
-    ("Status", lambda c: c.status),
-    ("Tagged by", lambda c: c.created_by),
-    ("Submitted", lambda c: local_datetime(c.submitted_at)),
-)
+# A case's clip columns, with when it was submitted (the queue's order) where the verdict columns would be.
+QUEUE_COLUMNS = clip_columns("#", "Case", "Camera", "In", "Length", "Tags", "Status", "Tagged by", "Submitted")
 
 
 def describe_clip(clip: Clip) -> str:
@@ -172,16 +162,12 @@ class ReviewQueue(QWidget):
         run_for(self, lambda: clips.review_queue(actor), done, failed)
 
     def _show(self, queue: list[Clip]) -> None:
-        current = self.selected()
-        self.table.records.set_records(queue)
+        kept = set_records_keeping_selection(self.table, queue)
         waiting = f"{len(queue)} clip(s) waiting for review" if queue else "Nothing waits for review"
         self.status.info(f"{self._last_verdict}. {waiting}" if self._last_verdict else waiting)
-        row = self.table.records.row_of(current.id) if current is not None else None
-        if row is None and queue:
-            row = 0
-        if row is not None:
-            self.table.selectRow(row)
-        else:
+        if not kept and queue:
+            self.table.selectRow(0)  # the clip under review was decided: on to the longest waiting
+        elif not kept:
             self._on_selection()
 
     def _on_selection(self) -> None:

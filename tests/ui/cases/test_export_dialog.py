@@ -22,10 +22,11 @@ from c4desk.domain.audit import AuditType
 from c4desk.domain.permissions import PermissionDenied
 from c4desk.evidence.export import ExportSources, export_case
 from c4desk.evidence.verify import check_package
+from c4desk.hub.evidence_sources import export_sources
 from c4desk.media.clip_cut import CutResult, cut_clip
 from c4desk.store.snapshots import SnapshotRepository
 from c4desk.ui.cases import CaseDetail, EvidenceContext, ExportDialog
-from c4desk.ui.cases.export_dialog import STEPS, export_sources
+from c4desk.ui.cases.export_dialog import STEPS
 from tests.evidence.world import png
 from tests.ui.cases.world import ANALYST, SUPERVISOR, WALL, World, at, shoot
 

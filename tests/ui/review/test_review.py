@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from c4desk.domain.audit import AuditType
 from c4desk.domain.permissions import PermissionDenied
 from c4desk.store.clips import Clip, SelfReviewRefused
+from c4desk.ui.cases.tables import select_keys, selected_clips
 from c4desk.ui.review import MyClips, ReviewPanel, ReviewQueue
 from tests.ui.cases.world import ANALYST, SUPERVISOR, World, at, shoot
 
@@ -151,3 +152,20 @@ def test_the_review_panel_follows_the_role(qtbot: QtBot, world: World) -> None:
     panel.show()
     assert [panel.tabText(i) for i in range(panel.count())] == ["Review queue", "My clips"]
     qtbot.waitUntil(lambda: panel.queue.table.records.rowCount() == 2, timeout=5000)
+
+
+def test_my_clips_keeps_what_was_selected_across_a_reload(qtbot: QtBot, world: World) -> None:
+    first, second = submitted(world)
+    draft = world.services.clips.tag(ANALYST, "cam01", at(8), at(10), ["person"], case=NUMBER)
+    widget = MyClips(world.services, ANALYST)
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.reload()
+    qtbot.waitUntil(lambda: widget.table.records.rowCount() == 3, timeout=5000)
+    assert select_keys(widget.table, [first.id, draft.id])
+    assert "Clip 1" in widget.outcome.text() and "Clip 3" in widget.outcome.text()
+    world.services.clips.review(SUPERVISOR, first.id, approve=True)
+    widget.reload()  # as a bus event would: the verdict shows, both clips stay selected
+    qtbot.waitUntil(lambda: "approved" in widget.outcome.text(), timeout=5000)
+    assert sorted(c.id for c in selected_clips(widget.table)) == [first.id, draft.id]
+    assert second.id not in {c.id for c in selected_clips(widget.table)}
