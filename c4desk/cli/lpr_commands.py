@@ -3,7 +3,9 @@
 ``ingest lpr`` sends Axis event JSON (one object, a list, or one object per line) through the live path, so
 passages merge and hotlist hits raise alerts; a CSV file is a historical bulk load and raises none. Reads are
 machine input and need no login; ``hotlist import`` and ``hotlist bolo`` change what officers are told to look
-for, so they act as ``--user`` (IMPORT_HOTLIST, EDIT_BOLO) and are audited under that name.
+for, so they act as ``--user`` (IMPORT_HOTLIST, EDIT_BOLO) and are audited under that name. ``plates search`` and
+``plates history`` tell where a vehicle was: they act as ``--user`` too (SEARCH_PLATES) and every query is
+audited under that name, as in the workstation.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def register(cli: Subcommands) -> None:
     hist.add_argument("plate")
     for parser in (search, hist):
         parser.add_argument("--fuzzy", action="store_true", help="also OCR look-alikes (0/O/D/Q, 1/I/L, 8/B, ...)")
+        add_actor_options(parser)
     for parser in (ing, imp, bolo, search, hist, recent):
         parser.add_argument("--json", action="store_true")
 
@@ -216,9 +219,10 @@ def cmd_plates_search(args: argparse.Namespace, paths: Paths, settings: Settings
                        direction=args.direction)
     services = open_services(args, paths)
     try:
-        reads = services.plate_search.search(args.pattern, partial=args.partial, fuzzy=args.fuzzy, where=where,
-                                                limit=args.limit, offset=args.offset)
-    except ValidationError as exc:
+        actor = cli_actor(args, services)
+        reads = services.plate_search.search(args.pattern, actor=actor, partial=args.partial, fuzzy=args.fuzzy,
+                                             where=where, limit=args.limit, offset=args.offset)
+    except (ValidationError, PermissionDenied) as exc:
         raise UserError(str(exc)) from exc
     finally:
         services.close()
@@ -248,8 +252,9 @@ def _print_reads(args: argparse.Namespace, reads: list[LprRead]) -> int:
 def cmd_plates_history(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     services = open_services(args, paths)
     try:
-        out = history_dict(args.plate, services.plate_search.history(args.plate, fuzzy=args.fuzzy))
-    except ValidationError as exc:
+        actor = cli_actor(args, services)
+        out = history_dict(args.plate, services.plate_search.history(args.plate, actor=actor, fuzzy=args.fuzzy))
+    except (ValidationError, PermissionDenied) as exc:
         raise UserError(str(exc)) from exc
     finally:
         services.close()

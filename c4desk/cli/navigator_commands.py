@@ -3,7 +3,8 @@ that camera's view will likely be seen next, best first (the same suggestions th
 
 The graph comes from the site's cameras and its street network (DATA_DIR/streets.geojson, written by the demo or
 by the administrator); without the file, neighbours come from geometry alone. With ``--plate`` and ``--at`` the
-plate's reads around that time re-rank the suggestions and give ETAs.
+plate's reads around that time re-rank the suggestions and give ETAs; reading them is a plate search, so
+``--plate`` acts as ``--user`` (SEARCH_PLATES, audited).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from c4desk.cli import Subcommands, UserError, print_json
+from c4desk.cli.auth import add_actor_options, cli_actor
 from c4desk.cli.core import open_services
 from c4desk.config import Paths, Settings
 from c4desk.domain.errors import ValidationError
 from c4desk.domain.navigator import DEFAULT_SPEED_MPS, READ_WINDOW, Neighbour, NeighbourGraph
+from c4desk.domain.permissions import Actor, PermissionDenied
 from c4desk.domain.plate_match import WILDCARDS
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
@@ -39,6 +42,7 @@ def register(cli: Subcommands) -> None:
     p.add_argument("--speed-kmh", type=float, default=DEFAULT_SPEED_MPS * 3.6, metavar="KMH",
                    help="typical urban speed for travel times (default %(default).0f)")
     p.add_argument("--json", action="store_true")
+    add_actor_options(p)  # only --plate needs a login
 
 
 def _time(text: str) -> datetime:
@@ -64,10 +68,10 @@ def load_streets(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def plate_reads_around(services: Services, plate: str, at: datetime) -> list[LprRead]:
-    """The plate's reads within the navigator's window either side of ``at``, oldest first."""
+def plate_reads_around(services: Services, plate: str, at: datetime, actor: Actor) -> list[LprRead]:
+    """The plate's reads within the navigator's window either side of ``at``, oldest first (``actor``'s search)."""
     where = ReadFilter(since=at - READ_WINDOW, until=at + READ_WINDOW)
-    reads = services.plate_search.search(plate, where=where, limit=MAX_LIMIT)
+    reads = services.plate_search.search(plate, actor=actor, where=where, limit=MAX_LIMIT)
     return sorted(reads, key=lambda r: r.read_at)
 
 
@@ -84,8 +88,8 @@ def cmd_cameras_neighbours(args: argparse.Namespace, paths: Paths, settings: Set
     services = open_services(args, paths)
     try:
         cameras = services.cameras.list()
-        reads = plate_reads_around(services, args.plate, args.at) if args.plate else []
-    except ValidationError as exc:
+        reads = plate_reads_around(services, args.plate, args.at, cli_actor(args, services)) if args.plate else []
+    except (ValidationError, PermissionDenied) as exc:
         raise UserError(str(exc)) from exc
     finally:
         services.close()

@@ -18,6 +18,7 @@ class AuditType(StrEnum):
     LOGOFF = "logoff"
     VIEW_LIVE = "view_live"
     VIEW_RECORDED = "view_recorded"
+    PLATE_QUERY = "plate_query"  # a plate search or history: where a vehicle was, and when
     EXPORT = "export"
     CASE_CHANGE = "case_change"
     CLIP_CHANGE = "clip_change"

@@ -23,24 +23,34 @@ Where the selective matches come from:
   postings (``plate_trigrams``) when the pattern has a run of three literal characters, by a scan of the
   distinct plates when it has none; then only the reads of those plates, by the (plate, time) btree. Scanning
   the reads' plate btree instead cost ~60 ns a read: 0.6 s at ten million reads.
+
+Who may ask: ``search`` and ``history`` act for a person (``actor``) and require ``Action.SEARCH_PLATES``; a
+refusal is audited (``permission_denied``). Where a vehicle was and when is sensitive, and CJIS-minded centres
+log every plate query: a granted query writes one ``plate_query`` audit record (``object`` is
+``plates:<pattern>``; ``detail["query"]`` says ``search`` or ``history`` and holds the options and filters) in its
+own short write transaction before the reads are fetched, so a slow query never holds the write lock. ``query``
+only builds a SELECT and reads nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
+from c4desk.domain.audit import AuditType
 from c4desk.domain.errors import FieldError, ValidationError
+from c4desk.domain.permissions import Action, Actor
 from c4desk.domain.plate_match import WILDCARDS, PlatePattern, fold_plate, parse_pattern
 from c4desk.domain.plates import DIRECTIONS, LprRead, normalise_plate
+from c4desk.store.audit import append_audit, require_audited
 from c4desk.store.db import Database
 from c4desk.store.models import PlateReadRow
 from c4desk.store.models.plates import PLATE_BLOCK_BITS, PlateRow, PlateTrigramRow
@@ -48,7 +58,10 @@ from c4desk.store.plate_reads import to_read, trigrams
 
 T = TypeVar("T")
 MAX_LIMIT = 10_000
+MAX_RECENT = 10_000
 SELECTIVE_LITERALS = 3
+AUDIT_EVENT = AuditType.PLATE_QUERY
+_AUDIT_TEXT = 64  # how much of a refused (unchecked) pattern the record keeps
 
 
 def _no_index(column: InstrumentedAttribute[T]) -> UnaryExpression[T]:
@@ -108,6 +121,12 @@ class ReadFilter:
             out.append(PlateReadRow.direction == self.direction)
         return out
 
+    def audit_detail(self) -> dict[str, Any]:
+        """The filters given (none of the empty ones), as an audit record keeps them."""
+        given = {"since": self.since, "until": self.until, "cameras": list(self.cameras),
+                 "region": self.region.strip().upper(), "direction": self.direction}
+        return {name: value for name, value in given.items() if value}
+
 
 @dataclass(frozen=True)
 class CameraSeen:
@@ -128,6 +147,7 @@ class PlateHistory:
     cameras: list[CameraSeen]
     regions: list[str]
     plates: list[str]  # the plates as read; more than one for a fuzzy history
+    recent: list[LprRead] = field(default_factory=list)  # the newest reads, newest first, if ``recent`` was asked
 
 
 def _selective(pattern: PlatePattern) -> bool:
@@ -225,15 +245,22 @@ class PlateSearch:
             return paged(select(PlateReadRow).where(PlateReadRow.id.in_(ids), *where.conditions()).order_by(*newest))
         return paged(select(PlateReadRow).where(*matching, *where.conditions()).order_by(*newest))
 
-    def search(self, pattern: str | PlatePattern, *, partial: bool = False, fuzzy: bool = False,
+    def search(self, pattern: str | PlatePattern, *, actor: Actor, partial: bool = False, fuzzy: bool = False,
                where: ReadFilter = ReadFilter(), limit: int = 100, offset: int = 0) -> list[LprRead]:
-        """Reads whose plate matches, newest first. ``pattern`` with ``*``/``?`` is a wildcard pattern,
-        ``partial`` finds it anywhere in the plate, ``fuzzy`` also finds OCR-confusable variants."""
+        """Reads whose plate matches, newest first, for ``actor`` (SEARCH_PLATES; the query is audited).
+        ``pattern`` with ``*``/``?`` is a wildcard pattern, ``partial`` finds it anywhere in the plate, ``fuzzy``
+        also finds OCR-confusable variants."""
+        self._require(actor, "search", pattern)
         if isinstance(pattern, str):
             pattern = parse_pattern(pattern, partial=partial)
         if not 1 <= limit <= MAX_LIMIT or offset < 0:
             raise ValidationError([FieldError("limit", f"limit must be 1-{MAX_LIMIT} and offset >= 0")])
         query = self.query(pattern, fuzzy=fuzzy, where=where, limit=limit, offset=offset)
+        self._audit(actor, "search", pattern, {"fuzzy": fuzzy, **where.audit_detail(), "limit": limit,
+                                               "offset": offset})
+        return self._reads(pattern, query)
+
+    def _reads(self, pattern: PlatePattern, query: Select[PlateReadRow]) -> list[LprRead]:
         with self._db.session() as session:
             if _selective(pattern) and not self._db.is_sqlite:
                 # Make PostgreSQL collect the matches from the trigram index (a bitmap scan) instead of trusting
@@ -242,12 +269,20 @@ class PlateSearch:
                 session.execute(text("SET LOCAL enable_seqscan = off"))
             return [to_read(r) for r in session.scalars(query)]
 
-    def history(self, plate: str, *, fuzzy: bool = False, where: ReadFilter = ReadFilter()) -> PlateHistory | None:
-        """A plate's reads summarised; None if it was never read (within ``where``)."""
+    def history(self, plate: str, *, actor: Actor, fuzzy: bool = False, where: ReadFilter = ReadFilter(),
+                recent: int = 0) -> PlateHistory | None:
+        """A plate's reads summarised, for ``actor`` (SEARCH_PLATES; audited); None if it was never read (within
+        ``where``). ``recent``: also its newest reads, up to that many (the trail a history view draws), in the
+        same audited query."""
+        self._require(actor, "history", plate)
         pattern = parse_pattern(plate, name="plate")
         if pattern.has_wildcards:
             raise ValidationError([FieldError("plate", "history needs one plate, not a pattern")])
+        if not 0 <= recent <= MAX_RECENT:
+            raise ValidationError([FieldError("recent", f"must be 0-{MAX_RECENT}")])
         where.check()
+        self._audit(actor, "history", pattern, {"fuzzy": fuzzy, **where.audit_detail(),
+                                                **({"recent": recent} if recent else {})})
         cond = [*self.pattern_condition(pattern, fuzzy=fuzzy), *where.conditions()]
         at = PlateReadRow.read_at
         per_camera = (select(PlateReadRow.camera_id, func.count(), func.min(at), func.max(at))
@@ -258,12 +293,28 @@ class PlateSearch:
                 return None
             regions = self._distinct(session, PlateReadRow.region, cond)
             plates = self._distinct(session, PlateReadRow.plate_norm, cond)
+            reads = ([to_read(r) for r in session.scalars(self.query(pattern, fuzzy=fuzzy, where=where, limit=recent))]
+                     if recent else [])  # one plate, no wildcards: the planner needs no hints
         cameras.sort(key=lambda c: (c.last_seen, c.camera_id), reverse=True)
         return PlateHistory(
             plate=normalise_plate(plate), reads=sum(c.reads for c in cameras),
             first_seen=min(c.first_seen for c in cameras), last_seen=max(c.last_seen for c in cameras),
-            cameras=cameras, regions=[r for r in regions if r], plates=plates,
+            cameras=cameras, regions=[r for r in regions if r], plates=plates, recent=reads,
         )
+
+    # -- who asks ----------------------------------------------------------------------------------------
+    def _require(self, actor: Actor, query: str, pattern: str | PlatePattern) -> None:
+        """SEARCH_PLATES, before anything is parsed or read; a refusal is audited with what was asked."""
+        asked = (pattern if isinstance(pattern, str) else pattern.glob).strip()[:_AUDIT_TEXT]
+        require_audited(self._db, actor, Action.SEARCH_PLATES, object=f"plates:{asked}",
+                        detail={"query": query, "pattern": asked})
+
+    def _audit(self, actor: Actor, query: str, pattern: PlatePattern, detail: dict[str, Any]) -> None:
+        """One record per granted query (checked input only), written before the reads are fetched."""
+        with self._db.session(write=True) as session:
+            append_audit(session, username=actor.username, workstation=actor.workstation,
+                         event_type=AUDIT_EVENT.value, object=f"plates:{pattern.glob}",
+                         detail={"query": query, "pattern": pattern.text, "kind": pattern.kind.value, **detail})
 
     @staticmethod
     def _distinct(session: Session, column: InstrumentedAttribute[str], cond: list[ColumnElement[bool]]) -> list[str]:

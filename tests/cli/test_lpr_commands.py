@@ -1,4 +1,5 @@
-"""Plate commands on an isolated data dir: ingest (Axis JSON and CSV), hotlist import, search and history."""
+"""Plate commands on an isolated data dir: ingest (Axis JSON and CSV), hotlist import, search and history (as the
+logged-in user: SEARCH_PLATES, every query audited)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from c4desk.cli import main
 from c4desk.config import Paths
 from c4desk.domain.permissions import Role
 from c4desk.hub.services import Services
 from c4desk.store.db import sqlite_url
+from c4desk.store.models import AuditEventRow
 
 SITE = ("id,name,lat,lon,kind,serial\n"
         "lpr-1,Asylum & Main,41.766,-72.675,lpr,ACCC8E000001\n"
@@ -159,3 +162,44 @@ def test_bad_search_arguments(data_dir: Path, site: Path, capsys: pytest.Capture
     with pytest.raises(SystemExit):
         run(data_dir, "plates", "search", "ABC", "--since", "2026-07-04T21:00")
     assert "has no zone" in capsys.readouterr().err
+
+
+def test_plate_searches_act_as_the_user_and_are_audited(data_dir: Path, site: Path, site_admin: str,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``plates search`` and ``plates history`` tell where a vehicle was: an analyst may (each query audited under
+    their name), a wall operator may not (refused, audited), and nobody may without a login."""
+    (site / "events.json").write_text(json.dumps([event("7KX-193", 1, "2026-07-04T21:00:00Z")]))
+    assert run(data_dir, "ingest", "lpr", str(site / "events.json")) == 0
+    services = Services.open(sqlite_url(Paths(data_dir).database))
+    try:
+        boss = services.users.authenticate(site_admin, "boss-password")
+        services.users.add(boss, "ana", "analyst-password", Role.ANALYST)
+        services.users.add(boss, "wally", "wall-password", Role.WALL_OPERATOR)
+    finally:
+        services.close()
+    capsys.readouterr()
+    monkeypatch.setenv("C4DESK_USER", "ana")
+    monkeypatch.setenv("C4DESK_PASSWORD", "analyst-password")
+    assert run(data_dir, "plates", "search", "7KX*", "--json") == 0
+    assert [r["plate"] for r in out_json(capsys)] == ["7KX193"]
+    assert run(data_dir, "plates", "history", "7KX193", "--json") == 0
+    assert out_json(capsys)["reads"] == 1
+    monkeypatch.setenv("C4DESK_PASSWORD", "wall-password")
+    for argv in (("plates", "search", "7KX*"), ("plates", "history", "7KX193")):
+        assert run(data_dir, *argv, "--user", "wally") == 2
+        assert "wally (wall_operator) may not search plates" in capsys.readouterr().err
+    monkeypatch.delenv("C4DESK_USER")
+    assert run(data_dir, "plates", "search", "7KX*") == 2
+    assert "this command needs a login" in capsys.readouterr().err
+    services = Services.open(sqlite_url(Paths(data_dir).database))
+    try:
+        with services.db.session() as s:
+            queries = [(r.username, r.event_type, r.object, r.detail.get("query")) for r in s.scalars(
+                select(AuditEventRow).where(AuditEventRow.object.like("plates:%")).order_by(AuditEventRow.id))]
+    finally:
+        services.close()
+    assert queries == [("ana", "plate_query", "plates:7KX*", "search"),
+                       ("ana", "plate_query", "plates:7KX193", "history"),
+                       ("wally", "permission_denied", "plates:7KX*", "search"),
+                       ("wally", "permission_denied", "plates:7KX193", "history")]

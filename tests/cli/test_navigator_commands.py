@@ -59,7 +59,8 @@ def test_neighbours_json_best_first(demo_site: Path, capsys: pytest.CaptureFixtu
     assert rows[0]["score"] > rows[1]["score"] > rows[2]["score"]
 
 
-def test_plate_reads_rerank_and_give_etas(demo_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plate_reads_rerank_and_give_etas(demo_site: Path, site_admin: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # --plate is a plate search: it acts as the site's administrator (C4DESK_USER, set by ``site_admin``).
     # The vehicle leaves ptz02's view at loop time 64 s; without a plate the way back (cam03) ranks first.
     assert run(demo_site, "cameras", "neighbours", "ptz02", "--json") == 0
     assert out_json(capsys)[0]["camera_id"] == "cam03"

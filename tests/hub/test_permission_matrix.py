@@ -1,7 +1,9 @@
 """The permission table, enforced by the services: every guarded action tried with every role.
 
 For each (action case, role) the case is attempted on a real database (SQLite, and PostgreSQL when
-C4DESK_TEST_PG_URL is set) with real recordings (H.264 TS segments) behind the clips and the evidence export:
+C4DESK_TEST_PG_URL is set) with real recordings (H.264 TS segments) behind the clips and the evidence export, and
+a PTZ camera played by c4desk/demo/vapix_simulator.py (a simulator of an Axis camera's VAPIX PTZ over real HTTP with
+digest auth; no real camera exists here) for the commands a person gives through ``GuardedPtz``:
 
 * the roles ``PERMISSIONS`` allows succeed, and what they did shows in the store;
 * every other role gets ``PermissionDenied`` naming that action, exactly one ``permission_denied`` audit record
@@ -32,6 +34,7 @@ import pytest
 from sqlalchemy import create_engine, func, make_url, select, text
 
 from c4desk.config import EvidenceSettings
+from c4desk.demo.vapix_simulator import VapixSimulator
 from c4desk.domain.alerts import GunshotReport
 from c4desk.domain.camera import Camera
 from c4desk.domain.permissions import PERMISSIONS, Action, Actor, PermissionDenied, Role, allowed
@@ -39,6 +42,8 @@ from c4desk.domain.plate_match import HotlistEntry
 from c4desk.domain.radar import RadarSite
 from c4desk.evidence.export import export_case
 from c4desk.hub.services import Services
+from c4desk.integrations.ptz.guarded import GuardedPtz
+from c4desk.integrations.ptz.vapix import VapixPtz
 from c4desk.store.case_history import CaseHistoryRepository, HistoricCase
 from c4desk.store.db import sqlite_url
 from c4desk.store.models import AuditEventRow, BookmarkRow, CaseRow, ClipRow, HopTrailRow, UserRow
@@ -55,6 +60,9 @@ PREP_ADMIN = Actor("prep-boss", Role.ADMIN, "ws-prep")
 WORKSTATION = "ws-matrix"
 EXPORT_CASE = "EXP-1"
 TARGET_USER = "target"  # whose role, state and password the user-management cases change
+PTZ_USER, PTZ_PASSWORD = "operator", "s3cret!"  # the simulated camera's login
+# Where services check the table: the store's repositories, and the PTZ client a person steers (integrations).
+GUARD_SOURCES = ("store/*.py", "integrations/**/*.py")
 
 EVERYONE = frozenset(Role)
 INVESTIGATORS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})
@@ -79,6 +87,7 @@ def actor_for(role: Role) -> Actor:
 class World:
     services: Services
     root: Path
+    ptz: VapixSimulator
     numbers: Iterator[int] = field(default_factory=itertools.count)
 
     def unique(self, prefix: str) -> str:
@@ -142,9 +151,10 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     url = next(urls)
     services = Services.open(url, recordings_root=root / "rec")
     try:
-        w = World(services, root)
-        _build(w, recorded)
-        yield w
+        with VapixSimulator(PTZ_USER, PTZ_PASSWORD) as ptz:
+            w = World(services, root, ptz)
+            _build(w, recorded)
+            yield w
     finally:
         services.close()
         for _ in urls:  # drops the PostgreSQL database
@@ -225,6 +235,22 @@ def trail_state(w: World, trail_id: int) -> Any:
     trail = w.services.trails.get(trail_id)
     assert trail is not None
     return trail.case_id, trail.steps
+
+
+def plate_queries(w: World) -> int:
+    """Plate queries audited so far: a granted search or history writes one (a refusal only its denial)."""
+    return w.count(AuditEventRow, AuditEventRow.event_type == "plate_query",
+                   AuditEventRow.object.like("plates:%"))
+
+
+def ptz_absolute_move(w: World, actor: Actor, pan: float) -> None:
+    """Turn the simulated PTZ to ``pan`` as ``actor``, through the client the workstation gives a person."""
+    client = GuardedPtz(VapixPtz(w.ptz.url, PTZ_USER, PTZ_PASSWORD, backoff_s=0.01), actor=actor,
+                        db=w.services.db, camera_id="ptz01")
+    try:
+        client.absolute_move(pan, -5.0)
+    finally:
+        client.close()
 
 
 def target_role(w: World) -> Role:
@@ -413,6 +439,18 @@ CASES: list[Case] = [
          new_imported_list, entries_of),
     Case("hotlists.remove_list", Action.IMPORT_HOTLIST, SUPERVISORS_AND_ADMINS,
          lambda w, a, name: w.services.hotlists.remove_list(name, actor=a), new_imported_list, entries_of),
+    # plate searches (each granted query is audited: the count of plate-query records is what changes)
+    Case("plate_search.search", Action.SEARCH_PLATES, INVESTIGATORS,
+         lambda w, a, _: w.services.plate_search.search("6PZ*", actor=a), state=lambda w, _: plate_queries(w)),
+    Case("plate_search.search (partial, fuzzy)", Action.SEARCH_PLATES, INVESTIGATORS,
+         lambda w, a, _: w.services.plate_search.search("PZ19", actor=a, partial=True, fuzzy=True),
+         state=lambda w, _: plate_queries(w)),
+    Case("plate_search.history", Action.SEARCH_PLATES, INVESTIGATORS,
+         lambda w, a, _: w.services.plate_search.history("6PZ193", actor=a, recent=500),
+         state=lambda w, _: plate_queries(w)),
+    # PTZ commands a person gives (the auto-slew is the centre's, not a person's: see ui/ptz/auto_slew.py)
+    Case("ptz.absolute_move (GuardedPtz)", Action.CONTROL_PTZ, EVERYONE, ptz_absolute_move,
+         lambda w: 20.0 if w.ptz.position()[0] == 10.0 else 10.0, lambda w, _: w.ptz.position()),
 ]
 
 
@@ -430,7 +468,7 @@ def test_every_guarded_action_has_a_case() -> None:
     """Every action some service checks is tried here (the ones enforced nowhere yet are named, so adding a check
     without a case fails)."""
     checked = set()
-    for path in (REPO / "c4desk" / "store").glob("*.py"):
+    for path in (path for pattern in GUARD_SOURCES for path in (REPO / "c4desk").glob(pattern)):
         checked |= set(re.findall(r"Action\.([A-Z_]+)", path.read_text(encoding="utf-8")))
     assert {Action[name] for name in checked} == {case.action for case in CASES}
 

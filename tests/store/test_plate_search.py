@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, text
 
 from c4desk.domain.camera import Camera, CameraKind
 from c4desk.domain.errors import ValidationError
+from c4desk.domain.permissions import Actor, Role
 from c4desk.domain.plate_match import fold_plate, parse_pattern
 from c4desk.domain.plates import LprRead
 from c4desk.store.cameras import CameraRepository
@@ -26,6 +27,7 @@ from tests.store.test_plate_reads import assert_index_consistent
 
 T0 = datetime(2026, 7, 4, 12, 0, tzinfo=UTC)
 CAMERAS = ("lpr-1", "lpr-2", "lpr-3")
+ANALYST = Actor("ana", Role.ANALYST, "ws-test")  # who searches (SEARCH_PLATES); each query is audited
 
 
 def read(plate: str, minutes: int, camera: str = "lpr-1", **kw: object) -> LprRead:
@@ -47,7 +49,7 @@ def search(reads: PlateReadRepository, db: Database) -> PlateSearch:
 
 @pytest.mark.parametrize(("pattern", "partial", "fuzzy", "expected"), SEMANTICS)
 def test_semantics_table(search: PlateSearch, pattern: str, partial: bool, fuzzy: bool, expected: set[str]) -> None:
-    assert {r.plate_norm for r in search.search(pattern, partial=partial, fuzzy=fuzzy)} == expected
+    assert {r.plate_norm for r in search.search(pattern, actor=ANALYST, partial=partial, fuzzy=fuzzy)} == expected
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -58,7 +60,7 @@ def test_search_matches_brute_force(reads: PlateReadRepository, db: Database, da
     reads.bulk_add(read(p, i) for i, p in enumerate(plates))
     try:
         p = parse_pattern(pattern, partial=partial)
-        got = sorted(r.plate_norm for r in PlateSearch(db).search(p, fuzzy=fuzzy, limit=1000))
+        got = sorted(r.plate_norm for r in PlateSearch(db).search(p, actor=ANALYST, fuzzy=fuzzy, limit=1000))
         assert got == sorted(x for x in plates if ref_matches(p.text, partial, fuzzy, x))
     finally:
         with db.session(write=True) as s:
@@ -72,9 +74,9 @@ def test_alphabet_holds_confusables() -> None:
 def test_newest_first_and_paging(reads: PlateReadRepository, db: Database) -> None:
     reads.bulk_add([read("ABC123", m, CAMERAS[m % 3]) for m in range(25)])
     search = PlateSearch(db)
-    everything = search.search("ABC123", limit=100)
+    everything = search.search("ABC123", actor=ANALYST, limit=100)
     assert [r.read_at for r in everything] == sorted((r.read_at for r in everything), reverse=True)
-    pages = [search.search("AB*", limit=10, offset=o) for o in (0, 10, 20)]
+    pages = [search.search("AB*", actor=ANALYST, limit=10, offset=o) for o in (0, 10, 20)]
     assert [len(p) for p in pages] == [10, 10, 5]
     assert [r.id for p in pages for r in p] == [r.id for r in everything]
 
@@ -86,7 +88,7 @@ def test_filters(reads: PlateReadRepository, db: Database) -> None:
     search = PlateSearch(db)
 
     def minutes(pattern: str, **kw: object) -> list[int]:
-        got = search.search(pattern, where=ReadFilter(**kw))  # type: ignore[arg-type]
+        got = search.search(pattern, actor=ANALYST, where=ReadFilter(**kw))  # type: ignore[arg-type]
         return [int((r.read_at - T0).total_seconds() // 60) for r in got]
 
     assert minutes("ABC12?") == [20, 10, 0]
@@ -101,23 +103,23 @@ def test_filters(reads: PlateReadRepository, db: Database) -> None:
     with pytest.raises(ValidationError, match="since: must carry a time zone"):
         minutes("ABC123", since=datetime(2026, 7, 4))
     with pytest.raises(ValidationError, match="limit"):
-        search.search("ABC123", limit=0)
+        search.search("ABC123", actor=ANALYST, limit=0)
 
 
 def test_history(reads: PlateReadRepository, db: Database) -> None:
     reads.bulk_add([read("ABC123", 0, "lpr-1", region="CT"), read("ABC123", 5, "lpr-2", region="CT"),
                     read("ABC123", 9, "lpr-1"), read("A8C123", 7, "lpr-3"), read("XYZ1", 1, "lpr-3")])
     search = PlateSearch(db)
-    h = search.history("abc 123")
+    h = search.history("abc 123", actor=ANALYST)
     assert h is not None
     assert (h.plate, h.reads, h.first_seen, h.last_seen) == ("ABC123", 3, T0, T0 + timedelta(minutes=9))
     assert [(c.camera_id, c.reads) for c in h.cameras] == [("lpr-1", 2), ("lpr-2", 1)]
     assert h.regions == ["CT"] and h.plates == ["ABC123"]
-    fuzzy = search.history("ABC123", fuzzy=True)
+    fuzzy = search.history("ABC123", actor=ANALYST, fuzzy=True)
     assert fuzzy is not None and fuzzy.reads == 4 and fuzzy.plates == ["A8C123", "ABC123"]
-    assert search.history("NEVER1") is None
+    assert search.history("NEVER1", actor=ANALYST) is None
     with pytest.raises(ValidationError, match="not a pattern"):
-        search.history("ABC*")
+        search.history("ABC*", actor=ANALYST)
 
 
 def test_bulk_add_stores_folded_plates(reads: PlateReadRepository, db: Database) -> None:
@@ -172,9 +174,9 @@ def test_filters_and_paging_through_the_distinct_plates(reads: PlateReadReposito
                            and (not where.direction or r.direction == where.direction)),
                           key=lambda r: r.read_at, reverse=True)
         assert expected, where
-        got = search.search(p, where=where, limit=1000)
+        got = search.search(p, actor=ANALYST, where=where, limit=1000)
         assert [(r.plate_norm, r.read_at) for r in got] == [(r.plate_norm, r.read_at) for r in expected], where
-        pages = [search.search(p, where=where, limit=4, offset=o) for o in range(0, len(got), 4)]
+        pages = [search.search(p, actor=ANALYST, where=where, limit=4, offset=o) for o in range(0, len(got), 4)]
         assert [r.id for page in pages for r in page] == [r.id for r in got]
 
 
@@ -220,7 +222,7 @@ def test_migration_fills_the_distinct_plates(db_url: str) -> None:
     with Database(db_url) as database:
         assert_index_consistent(database)
         search = PlateSearch(database)
-        assert {r.plate_norm for r in search.search("*123")} == {"7ABC123", "DOG123", "ÄBC123"}
+        assert {r.plate_norm for r in search.search("*123", actor=ANALYST)} == {"7ABC123", "DOG123", "ÄBC123"}
         stored = [*PLATES, *PLATES[:3]]
-        assert sorted(r.plate_norm for r in search.search("C12", partial=True)) == sorted(
+        assert sorted(r.plate_norm for r in search.search("C12", actor=ANALYST, partial=True)) == sorted(
             p for p in stored if "C12" in p)

@@ -4,6 +4,10 @@ Filters: time range, cameras, region (the plate's state or country as the reader
 Results show the camera's plate crop beside the plate text when ``images`` is given.
 
 Every query runs through ``run_in_background``; a search over months of reads never freezes the wall.
+
+Searches act for the person logged in (``actor``): the store checks SEARCH_PLATES and audits each query. A role
+without that right (the wall operator) sees the Search button disabled and why; a refusal that still comes back
+(Enter in the field, a role changed meanwhile) is said on the status line, never raised.
 """
 
 from __future__ import annotations
@@ -29,15 +33,18 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from c4desk.domain.errors import ValidationError
+from c4desk.domain.permissions import Action, PermissionDenied
 from c4desk.domain.plates import LprRead
 from c4desk.integrations.owner_lookup import OwnerLookupClient, OwnerLookupError, OwnerRecord
 from c4desk.store.plate_search import PlateHistory, PlateSearch, ReadFilter
 from c4desk.ui.background import run_in_background
+from c4desk.ui.cases.common import ActorSource, StatusLine, actor_of, describe_error, guard, may, refusal
 from c4desk.ui.lpr.plate_images import PlateImages
 from c4desk.ui.lpr.read_table import PlateReadTable
 from c4desk.ui.timefmt import local_datetime
 
 PAGE = 100
+TRAIL_READS = 500  # the newest reads a history view draws as the plate's trail
 RANGES = (("Last hour", timedelta(hours=1)), ("Last 24 hours", timedelta(days=1)), ("Last 7 days", timedelta(days=7)),
           ("Last 90 days", timedelta(days=90)), ("Any time", None))
 CSV_FIELDS = ("plate", "region", "read_at", "camera_id", "confidence", "direction")
@@ -49,9 +56,10 @@ class PlateSearchPanel(QWidget):
     trail_requested = Signal(str, list)
 
     def __init__(self, search: PlateSearch, owner_lookup: Callable[[], OwnerLookupClient | None] | None = None,
-                 parent: QWidget | None = None, *, images: PlateImages | None = None) -> None:
+                 parent: QWidget | None = None, *, actor: ActorSource, images: PlateImages | None = None) -> None:
         super().__init__(parent)
         self._search = search
+        self._actor = actor
         self._owner_lookup = owner_lookup
         self._offset = 0
         self._results: list[LprRead] = []
@@ -78,7 +86,7 @@ class PlateSearchPanel(QWidget):
         self.search_button.setDefault(True)
         self.export_button = QPushButton("Export CSV")
         self.prev_button, self.next_button = QPushButton("< Newer"), QPushButton("Older >")
-        self.status = QLabel()
+        self.status = StatusLine()
         self.table = PlateReadTable(images=images)
         self.history = QLabel("Select a read to see the plate's history")
         self.history.setWordWrap(True)
@@ -112,6 +120,10 @@ class PlateSearchPanel(QWidget):
         layout.addLayout(row3)
         layout.addWidget(splitter, 1)
         self._update_buttons()
+        guard(self.search_button, self._actor, Action.SEARCH_PLATES, "Search (Enter)")
+        if not may(self._actor, Action.SEARCH_PLATES):
+            self.status.error(refusal(actor_of(self._actor), Action.SEARCH_PLATES))
+            self.history.clear()  # no history to select
 
     def _connect_signals(self) -> None:
         self.pattern.returnPressed.connect(self.run_search)
@@ -142,16 +154,17 @@ class PlateSearchPanel(QWidget):
     def _query(self) -> None:
         text = self.pattern.text().strip()
         if not text:
-            self.status.setText("Type a plate or a pattern")
+            self.status.info("Type a plate or a pattern")
             return
         self._generation += 1
         generation, offset = self._generation, self._offset
         where, partial, fuzzy = self.read_filter(), self.partial.isChecked(), self.fuzzy.isChecked()
-        search = self._search
-        self.status.setText("Searching ...")
+        search, actor = self._search, actor_of(self._actor)
+        self.status.info("Searching ...")
 
         def work() -> list[LprRead]:
-            return search.search(text, partial=partial, fuzzy=fuzzy, where=where, limit=PAGE, offset=offset)
+            return search.search(text, actor=actor, partial=partial, fuzzy=fuzzy, where=where, limit=PAGE,
+                                 offset=offset)
 
         def done(reads: list[LprRead]) -> None:
             if generation == self._generation:
@@ -163,7 +176,7 @@ class PlateSearchPanel(QWidget):
         self._results = reads
         self.table.records.set_records(reads)
         first = self._offset + 1 if reads else 0
-        self.status.setText(f"Reads {first}-{self._offset + len(reads)}, newest first" if reads else "No reads")
+        self.status.info(f"Reads {first}-{self._offset + len(reads)}, newest first" if reads else "No reads")
         self._update_buttons()
         plates = {r.plate_norm for r in reads}
         if len(plates) == 1:
@@ -172,8 +185,16 @@ class PlateSearchPanel(QWidget):
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
             return
-        self.status.setText("; ".join(str(e) for e in exc.errors) if isinstance(exc, ValidationError)
-                            else f"Search failed: {exc}")
+        if isinstance(exc, PermissionDenied):
+            self._clear_results()  # what an earlier search found is no longer theirs to see
+        self.status.error("; ".join(str(e) for e in exc.errors) if isinstance(exc, ValidationError)
+                          else describe_error(exc) if isinstance(exc, PermissionDenied) else f"Search failed: {exc}")
+
+    def _clear_results(self) -> None:
+        self._results = []
+        self.table.records.set_records([])
+        self.history.setText("")
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         self.prev_button.setEnabled(self._offset > 0)
@@ -187,11 +208,11 @@ class PlateSearchPanel(QWidget):
             self.show_history(self.table.records.record(rows.pop()).plate_norm)
 
     def show_history(self, plate: str) -> None:
-        search, lookup = self._search, self._owner_lookup
+        search, lookup, actor = self._search, self._owner_lookup, actor_of(self._actor)
 
         def work() -> tuple[PlateHistory | None, list[LprRead], OwnerRecord | None, str]:
-            history = search.history(plate)
-            reads = search.search(plate, limit=500)
+            history = search.history(plate, actor=actor, recent=TRAIL_READS)  # one audited query, trail included
+            reads = history.recent if history is not None else []
             owner, problem = None, ""
             client = lookup() if lookup else None
             if client is not None:
@@ -207,7 +228,8 @@ class PlateSearchPanel(QWidget):
 
         def failed(exc: BaseException) -> None:
             if isValid(self.history):
-                self.history.setText(f"History of {plate} failed: {exc}")
+                self.history.setText(f"History of {plate}: {describe_error(exc)}" if isinstance(exc, PermissionDenied)
+                                     else f"History of {plate} failed: {exc}")
 
         run_in_background(work, shown, failed)
 
@@ -241,4 +263,4 @@ class PlateSearchPanel(QWidget):
             for r in self._results:
                 writer.writerow([r.plate_norm, r.region, r.read_at.isoformat(), r.camera_id,
                                  "" if r.confidence is None else f"{r.confidence:.2f}", r.direction])
-        self.status.setText(f"Exported {len(self._results)} read(s) to {path}")
+        self.status.info(f"Exported {len(self._results)} read(s) to {path}")

@@ -9,6 +9,14 @@ is aimed on its own background task (one unreachable camera delays no other) wit
 the worker thread, so it must not touch widgets; returning None means "no credentials" and is reported.
 Results: ``slewed(camera_id, pan, tilt)`` or ``failed(camera_id, reason)``; ``failed("", reason)`` when there is
 nothing to do for the alert as a whole (no location, no PTZ camera in range, the camera list unreadable).
+
+Whose action it is: the centre's, not the person's at the seat. Turning PTZs to a new alert is a standing order
+(setting ``alerts.auto_slew``, chosen by whoever runs the centre) that the workstation carries out when an alert
+arrives or its response view opens. Nobody steers: the aim is the alert's location, computed here, so no one
+can use it to point a camera anywhere else. It is therefore not checked against the logged-in role's
+CONTROL_PTZ, and ``client_factory`` builds plain protocol clients, not the person's ``GuardedPtz`` (which would
+refuse, and audit as that person, an order they never gave). Each slew is logged (camera, aim, alert) at INFO.
+Steering by hand (the PTZ panel, click-to-centre on a tile) goes through ``GuardedPtz``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ before the ``move`` it was meant to end, and the camera would keep turning. Here
 Motion is sent as a *desired state* (pan/tilt speed, zoom speed): when several are queued behind a slow camera
 only the newest is sent (the older ones are skipped when their turn comes), so a camera that answers late
 never replays a backlog of moves. Calls queued for a client that has since been replaced are skipped too.
+
+A person's client is a ``GuardedPtz``: a command their role may not give fails with ``PermissionDenied``
+(audited by the client) and comes out as ``failed(what, "Not allowed: ...")`` like any other failure.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from shiboken6 import isValid
 
+from c4desk.domain.permissions import PermissionDenied
 from c4desk.integrations.ptz import PtzClient, PtzError
 from c4desk.ui.background import run_in_background
 
@@ -145,7 +149,8 @@ class PtzCommands(QObject):
 
         def failed(exc: BaseException) -> None:
             if settle():
-                message = str(exc) if isinstance(exc, PtzError | ValueError) else f"{type(exc).__name__}: {exc}"
+                message = (f"Not allowed: {exc}" if isinstance(exc, PermissionDenied)
+                           else str(exc) if isinstance(exc, PtzError | ValueError) else f"{type(exc).__name__}: {exc}")
                 self.failed.emit(what, message)
 
         run_in_background(work, done, failed, pool=self._pool)

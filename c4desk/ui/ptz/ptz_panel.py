@@ -7,6 +7,10 @@ wheel over the panel to zoom. ``center_on(x, y, w, h)`` is for video tiles (clic
 Every camera call runs off the GUI thread, in order, through ``PtzCommands``; failures ("401 from camera:
 check credentials") are shown on the panel's message line. The panel owns the client it is given: it stops the
 camera if it was moving and closes the client when another camera is set or on ``shutdown()``.
+
+Who may steer: the window hands the panel a ``GuardedPtz`` for the person logged in, which checks CONTROL_PTZ
+on every command (refusals audited). Given that person as ``actor``, the panel also mirrors the table: a role
+without the right sees where the camera points and its presets, but the controls are disabled and say why.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from c4desk.domain.camera import Camera
+from c4desk.domain.permissions import Action
 from c4desk.integrations.ptz import PtzClient, PtzPosition, PtzPreset
 from c4desk.ui import theme
+from c4desk.ui.cases.common import ActorSource, actor_of, may
 from c4desk.ui.ptz.commands import STILL, PtzCommands
 from c4desk.ui.ptz.pad import PtzPad
 
@@ -43,6 +49,7 @@ ZOOM_STEP = 0.05  # of the zoom range, per wheel notch or +/- press
 DEFAULT_SPEED = 50  # percent, for arrow keys and buttons
 ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
 POLLS = frozenset({"position"})
+ROLE = "role"  # the source of the "your role may not" message: it stays while the camera does
 
 
 def format_position(pos: PtzPosition) -> str:
@@ -52,9 +59,10 @@ def format_position(pos: PtzPosition) -> str:
 class PtzPanel(QWidget):
     position_changed = Signal(object)  # PtzPosition
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, actor: ActorSource | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._actor = actor  # None: the client given is the only control (tests, tools)
         self.camera: Camera | None = None
         self.commands = PtzCommands(self)
         self.last_position: PtzPosition | None = None
@@ -185,8 +193,9 @@ class PtzPanel(QWidget):
         self.preset_list.clear()
         self.position_label.setText("Pan -   Tilt -   Zoom -")
         self._clear_message()
+        steer = client is not None and self.may_control()
         for w in self._controls:
-            w.setEnabled(client is not None)
+            w.setEnabled(steer)
         if camera is None:
             self.title.setText("No PTZ camera selected")
         else:
@@ -194,11 +203,19 @@ class PtzPanel(QWidget):
             if client is None:
                 self._show_message(f"No PTZ control for {camera.id}: not a PTZ camera, or no credentials for it",
                                    "setup", theme.WARN)
+            elif not steer and self._actor is not None:
+                role = actor_of(self._actor).role.value
+                self._show_message(f"Your role ({role}) may not steer PTZ cameras: you can see where {camera.id} "
+                                   "points, not move it", ROLE, theme.WARN)
         self._poll_timer.setInterval(POLL_MS)
         if client is not None:
             self.load_presets()
             self.poll_position()
         self._update_polling()
+
+    def may_control(self) -> bool:
+        """Whether the person (when the panel knows them) may steer: the table's answer, mirrored."""
+        return self._actor is None or may(self._actor, Action.CONTROL_PTZ)
 
     def shutdown(self, wait_ms: int = 0) -> bool:
         """Stop the camera if it moves and close the client (the window calls this when it closes).
@@ -261,7 +278,9 @@ class PtzPanel(QWidget):
     # --- input -----------------------------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = Qt.Key(event.key())
-        if key in ARROWS:
+        if not self.may_control():  # like the disabled buttons: the keys steer nothing
+            super().keyPressEvent(event)
+        elif key in ARROWS:
             if not event.isAutoRepeat():
                 self._press(key)
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
@@ -283,7 +302,7 @@ class PtzPanel(QWidget):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         notches = round(event.angleDelta().y() / 120)
-        if notches and self.commands.client is not None:
+        if notches and self.commands.client is not None and self.may_control():
             self.zoom_step(notches)
             event.accept()
         else:
@@ -379,8 +398,8 @@ class PtzPanel(QWidget):
     def _on_succeeded(self, what: str) -> None:
         if what in POLLS:
             self._poll_timer.setInterval(POLL_MS)
-        # A poll that works clears only a poll's error; any command that works clears everything.
-        if self._error_source and (what not in POLLS or self._error_source in POLLS):
+        # A poll that works clears only a poll's error; any command that works clears everything but the role's.
+        if self._error_source not in ("", ROLE) and (what not in POLLS or self._error_source in POLLS):
             self._clear_message()
 
     def _show_message(self, text: str, source: str, colour: str = theme.BAD) -> None:

@@ -1,4 +1,5 @@
-"""The plate search panel on real Services (SQLite): search kinds, history with owner, trail, CSV export."""
+"""The plate search panel on real Services (SQLite): search kinds, history with owner, trail, CSV export, and
+the wall operator's refusal (SEARCH_PLATES) said on the panel and audited."""
 
 from __future__ import annotations
 
@@ -13,20 +14,26 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from c4desk.demo.render import plate_crop_jpeg
 from c4desk.domain.camera import parse_camera
+from c4desk.domain.permissions import Actor, Role
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.integrations.axis_lpr import save_image
 from c4desk.integrations.owner_lookup import OwnerLookupClient
+from c4desk.store.models import AuditEventRow
 from c4desk.store.plate_search import PlateSearch
 from c4desk.ui.lpr.plate_images import PlateImages, plate_media_dir
 from c4desk.ui.lpr.read_table import IMAGE_COLUMN, NO_IMAGE
 from c4desk.ui.lpr.search_panel import PlateSearchPanel
 
 NOW = datetime.now(UTC)
+ANALYST = Actor("ana", Role.ANALYST, "ws-03")
+WALL = Actor("wally", Role.WALL_OPERATOR, "ws-wall")
 
 
 @pytest.fixture
@@ -67,7 +74,8 @@ def owner_server() -> Iterator[str]:
     httpd.server_close()
 
 
-def make_panel(qtbot: QtBot, services: Services, owner_url: str | None = None) -> PlateSearchPanel:
+def make_panel(qtbot: QtBot, services: Services, owner_url: str | None = None,
+               actor: Actor = ANALYST) -> PlateSearchPanel:
     clients: list[OwnerLookupClient] = []
 
     def lookup() -> OwnerLookupClient | None:
@@ -76,7 +84,7 @@ def make_panel(qtbot: QtBot, services: Services, owner_url: str | None = None) -
         clients.append(OwnerLookupClient(owner_url))
         return clients[-1]
 
-    panel = PlateSearchPanel(PlateSearch(services.db), lookup)
+    panel = PlateSearchPanel(PlateSearch(services.db), lookup, actor=lambda: actor)
     qtbot.addWidget(panel)
     panel.show()
     return panel
@@ -152,7 +160,7 @@ def test_results_show_plate_crops(qtbot: QtBot, services: Services, reads: list[
     ref = save_image(media, plate_crop_jpeg("6PZ193"))
     services.plate_reads.add(LprRead(camera_id="lprB", plate_raw="6PZ193", read_at=NOW, region="CT",
                                      confidence=0.95, direction="in", plate_image_ref=ref))
-    panel = PlateSearchPanel(PlateSearch(services.db), None, images=PlateImages(media))
+    panel = PlateSearchPanel(PlateSearch(services.db), None, actor=ANALYST, images=PlateImages(media))
     qtbot.addWidget(panel)
     panel.show()
     assert search(qtbot, panel, "6PZ193")[0] == "6PZ193"
@@ -160,3 +168,40 @@ def test_results_show_plate_crops(qtbot: QtBot, services: Services, reads: list[
     qtbot.waitUntil(lambda: isinstance(panel.table.records.data(newest, Qt.ItemDataRole.DecorationRole), QIcon),
                     timeout=5000)
     assert panel.table.records.data(panel.table.records.index(1, IMAGE_COLUMN)) == NO_IMAGE
+
+
+def audit_trail(services: Services) -> list[tuple[str, str, str, str]]:
+    with services.db.session() as s:
+        return [(r.event_type, r.username, r.object, r.detail.get("query", ""))
+                for r in s.scalars(select(AuditEventRow).order_by(AuditEventRow.id))]
+
+
+def test_each_search_and_history_is_audited(qtbot: QtBot, services: Services, reads: list[LprRead]) -> None:
+    """One record per search, one per history view (its trail comes in the same query)."""
+    panel = make_panel(qtbot, services)
+    with qtbot.waitSignal(panel.trail_requested, timeout=5000):
+        search(qtbot, panel, "6PZ193")  # one plate found: its history is shown at once
+    assert audit_trail(services) == [("plate_query", "ana", "plates:6PZ193", "search"),
+                                     ("plate_query", "ana", "plates:6PZ193", "history")]
+
+
+def test_the_wall_operator_is_told_why_and_refused(qtbot: QtBot, services: Services, reads: list[LprRead]) -> None:
+    """The button says why before anything is tried; a search that is still sent (Enter in the field) is refused
+    by the store, audited, and said on the status line: no crash, no dialog, no reads shown."""
+    panel = make_panel(qtbot, services, actor=WALL)
+    panel.resize(900, 360)
+    assert not panel.search_button.isEnabled()
+    assert panel.search_button.toolTip() == "Your role (wall_operator) may not search plates"
+    assert panel.status.text() == "Your role (wall_operator) may not search plates"
+    panel.grab().save("/tmp/plates-ptz-wall-operator-opens-search.png")
+    panel.pattern.setText("6PZ193")
+    QTest.keyClick(panel.pattern, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Not allowed"), timeout=5000)
+    assert panel.status.text() == "Not allowed: wally (wall_operator) may not search plates"
+    assert panel.status.is_error and panel.table.records.rowCount() == 0
+    assert audit_trail(services) == [("permission_denied", "wally", "plates:6PZ193", "search")]
+    panel.show_history("6PZ193")  # a history asked for some other way is refused the same way
+    qtbot.waitUntil(lambda: "Not allowed" in panel.history.text(), timeout=5000)
+    assert panel.history.text() == "History of 6PZ193: Not allowed: wally (wall_operator) may not search plates"
+    assert audit_trail(services)[-1] == ("permission_denied", "wally", "plates:6PZ193", "history")
+    panel.grab().save("/tmp/plates-ptz-wall-operator-refused.png")

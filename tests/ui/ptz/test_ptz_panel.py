@@ -1,4 +1,8 @@
-"""The PTZ panel against the VAPIX simulator (see conftest: a stand-in for a real Axis camera over real HTTP)."""
+"""The PTZ panel against the VAPIX simulator (see conftest: a stand-in for a real Axis camera over real HTTP).
+
+The permission cases take CONTROL_PTZ away from the wall operator for the test (every role holds it in today's
+table): the panel mirrors the table, and the person's client (``GuardedPtz``) refuses and audits.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,15 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from c4desk.demo.vapix_simulator import VapixSimulator
 from c4desk.domain.camera import Camera
+from c4desk.domain.permissions import PERMISSIONS, Action, Actor, Role
+from c4desk.hub.services import Services
+from c4desk.integrations.ptz.guarded import GuardedPtz
 from c4desk.integrations.ptz.vapix import VapixPtz
+from c4desk.store.models import AuditEventRow
 from c4desk.ui.ptz.pad import pad_velocity
 from c4desk.ui.ptz.ptz_panel import PtzPanel
 from tests.ui.ptz.conftest import PASSWORD, USER, moves
@@ -166,3 +175,58 @@ def test_switching_cameras_stops_the_old_one(qtbot: QtBot, panel: PtzPanel, sim:
         QTest.keyRelease(panel, Qt.Key.Key_Right)
         qtbot.waitUntil(lambda: moves(other)[-1:] == [STOP], timeout=3000)
         assert panel.shutdown(wait_ms=5000)
+
+
+WALL = Actor("wally", Role.WALL_OPERATOR, "ws-wall")
+
+
+@pytest.fixture
+def no_ptz_for_the_wall(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(PERMISSIONS, Role.WALL_OPERATOR, PERMISSIONS[Role.WALL_OPERATOR] - {Action.CONTROL_PTZ})
+
+
+def denied(services: Services) -> list[tuple[str, str, str]]:
+    with services.db.session() as s:
+        return [(r.username, r.object, r.detail["command"]) for r in s.scalars(
+            select(AuditEventRow).where(AuditEventRow.event_type == "permission_denied").order_by(AuditEventRow.id))]
+
+
+def test_a_role_without_ptz_control_sees_where_it_points_but_cannot_steer(
+        qtbot: QtBot, sim: VapixSimulator, ptz_camera: Camera, services: Services, no_ptz_for_the_wall: None) -> None:
+    sim.state.presets = {"Main St": (30.0, -10.0, 1.0)}
+    p = PtzPanel(actor=WALL)
+    qtbot.addWidget(p)
+    p.resize(420, 520)
+    p.show()
+    p.set_camera(ptz_camera, GuardedPtz(client(sim), actor=WALL, db=services.db, camera_id=ptz_camera.id))
+    qtbot.waitUntil(lambda: p.last_position is not None and p.preset_names() == ["Main St"], timeout=5000)
+    assert not p.may_control()
+    assert not any(w.isEnabled() for w in (p.pad, p.home_button, p.save_preset_button, *p.arrow_buttons.values()))
+    assert p.message.text() == ("Your role (wall_operator) may not steer PTZ cameras: you can see where ptz01 "
+                                "points, not move it")
+    assert p.message.isVisible()  # the position poll and the preset list that worked leave it in place
+    p.grab().save("/tmp/plates-ptz-panel-no-control.png")
+    QTest.keyPress(p, Qt.Key.Key_Left)  # like the disabled buttons, the keys and the wheel steer nothing
+    QTest.keyRelease(p, Qt.Key.Key_Left)
+    wheel(p, 1)
+    assert denied(services) == []
+    p.center_on(320, 180, 640, 360)  # a Ctrl+click on the camera's tile: the person's client refuses it
+    qtbot.waitUntil(lambda: p.message.text().startswith("centre: Not allowed"), timeout=5000)
+    assert p.message.text() == "centre: Not allowed: wally (wall_operator) may not control ptz"
+    assert moves(sim) == [] and denied(services) == [("wally", "camera:ptz01", "center")]
+    assert p.shutdown(wait_ms=5000)
+
+
+def test_a_refused_command_is_said_on_the_panel_and_audited(
+        qtbot: QtBot, sim: VapixSimulator, ptz_camera: Camera, services: Services, no_ptz_for_the_wall: None) -> None:
+    """Without the mirror (no actor given to the panel) the person's client still refuses: a message, no crash."""
+    p = PtzPanel()
+    qtbot.addWidget(p)
+    p.show()
+    p.set_camera(ptz_camera, GuardedPtz(client(sim), actor=WALL, db=services.db, camera_id=ptz_camera.id))
+    assert p.home_button.isEnabled()
+    p.home_button.click()
+    qtbot.waitUntil(lambda: p.message.text().startswith("home:"), timeout=5000)
+    assert p.message.text() == "home: Not allowed: wally (wall_operator) may not control ptz"
+    assert moves(sim) == [] and denied(services) == [("wally", "camera:ptz01", "home")]
+    assert p.shutdown(wait_ms=5000)
