@@ -15,6 +15,7 @@ from c4desk.store.alerts import AlertRepository
 from c4desk.store.audit_log import AuditLog
 from c4desk.store.bus import EventBus
 from c4desk.store.cameras import CameraRepository
+from c4desk.store.case_intake import CaseIntakeService
 from c4desk.store.cases import CaseRepository
 from c4desk.store.clips import ClipRepository
 from c4desk.store.db import Database
@@ -49,6 +50,7 @@ class Services:
     # Case work: cases with their links, searches and notes; clips, their evidence holds and review.
     cases: CaseRepository = field(init=False)
     clips: ClipRepository = field(init=False)
+    case_intake: CaseIntakeService = field(init=False)  # a case opened with a session's work, in one go
     trails: TrailRepository = field(init=False)  # followed vehicles' camera hops ("follow" mode)
 
     def __post_init__(self) -> None:
@@ -56,6 +58,7 @@ class Services:
         self.radar = RadarRepository(self.db)
         self.cases = CaseRepository(self.db, self.bus)
         self.clips = ClipRepository(self.db, self.bus)
+        self.case_intake = CaseIntakeService(self.db, self.bus)
         self.trails = TrailRepository(self.db, self.bus)
 
     @classmethod

@@ -15,9 +15,8 @@ record must be written in the same transaction as the row that points at it.
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -25,13 +24,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from c4desk.domain.audit import AuditType
-from c4desk.domain.camera import ID_PATTERN
 from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.events import CaseChanged
 from c4desk.domain.permissions import Action, Actor
 from c4desk.domain.plates import normalise_plate
 from c4desk.store.audit import append_audit, require_audited
 from c4desk.store.bus import EventBus
+from c4desk.store.case_fields import (
+    check_outcome,
+    checked_link,
+    checked_text,
+    checked_time,
+    duplicate_number,
+    int_ref,
+    new_case_row,
+    new_task_row,
+    raise_errors,
+)
 from c4desk.store.case_records import (
     CASE_STATUSES,
     LINK_KINDS,
@@ -66,11 +75,8 @@ from c4desk.store.models import (
     utcnow,
 )
 
-_MAX_MINUTES = 100_000
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-
-def _to_case(row: CaseRow) -> Case:
+def to_case(row: CaseRow) -> Case:
     return Case(id=row.id, number=row.number, title=row.title, description=row.description, status=row.status,
                 case_type=row.case_type, lead_investigator=row.lead_investigator, opened_at=row.opened_at,
                 cleared_at=row.cleared_at, closed_at=row.closed_at, excluded_reason=row.excluded_reason,
@@ -100,32 +106,6 @@ def _to_export(row: EvidenceExportRow) -> ExportRecord:
                         path=row.path, manifest_sha256=row.manifest_sha256, files=row.files, bytes=row.bytes)
 
 
-def _aware(value: datetime | None, name: str, errors: list[FieldError]) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        errors.append(FieldError(name, f"naive datetime {value.isoformat()}: give a time zone (UTC)"))
-        return None
-    return value.astimezone(UTC)
-
-
-def _text(value: str, name: str, limit: int, errors: list[FieldError], *, required: bool = False,
-          single_line: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors.append(FieldError(name, "required"))
-    elif len(value) > limit:
-        errors.append(FieldError(name, f"{len(value)} characters; at most {limit}"))
-    elif single_line and _CONTROL.search(value):
-        errors.append(FieldError(name, "must be one line without control characters"))
-    return value
-
-
-def _raise(errors: list[FieldError]) -> None:
-    if errors:
-        raise ValidationError(errors)
-
-
 class CaseRepository:
     def __init__(self, db: Database, bus: EventBus | None = None) -> None:
         self._db = db
@@ -137,45 +117,33 @@ class CaseRepository:
                opened_at: datetime | None = None, description: str = "") -> Case:
         """Open a new case. The number is the agency's own and must be unique (ValidationError on ``number``)."""
         errors: list[FieldError] = []
-        number = _text(number, "number", 64, errors, required=True)
-        case_type = _text(case_type, "case_type", 32, errors, required=True).lower()
-        title = _text(title, "title", 200, errors)
-        lead = _text(lead, "lead_investigator", 64, errors)
-        description = _text(description, "description", 20_000, errors, single_line=False)
-        opened = _aware(opened_at, "opened_at", errors) or utcnow()
-        _raise(errors)
-        require_audited(self._db, actor, Action.EDIT_CASES, case_object(number))
+        row = new_case_row(errors, number, case_type, title=title, lead=lead, description=description,
+                           opened_at=opened_at, created_by=actor.username)
+        raise_errors(errors)
+        require_audited(self._db, actor, Action.EDIT_CASES, case_object(row.number))
         try:
             with self._db.session(write=True) as session:
-                if session.scalar(select(CaseRow.id).where(CaseRow.number == number)) is not None:
-                    raise ValidationError([FieldError("number", f"case {number} already exists")])
-                row = CaseRow(number=number, title=title, description=description, status="open",
-                              case_type=case_type, lead_investigator=lead, opened_at=opened,
-                              origin="local", created_by=actor.username)
-                session.add(row)
-                session.flush()
-                self._audit(session, actor, number, "create",
-                            {"case_type": case_type, "title": title, "lead_investigator": lead, "opened_at": opened})
-                case = _to_case(row)
+                self.insert_case(session, actor, row)
+                case = to_case(row)
         except IntegrityError as exc:  # another seat created the same number between our check and insert
-            raise ValidationError([FieldError("number", f"case {number} already exists")]) from exc
+            raise duplicate_number(row.number) from exc
         self._changed(case.id, "created")
         return case
 
     def get(self, number: str) -> Case | None:
         with self._db.session() as session:
             row = session.scalar(select(CaseRow).where(CaseRow.number == number.strip()))
-            return None if row is None else _to_case(row)
+            return None if row is None else to_case(row)
 
     def get_by_id(self, case_id: int) -> Case | None:
         with self._db.session() as session:
             row = session.get(CaseRow, case_id)
-            return None if row is None else _to_case(row)
+            return None if row is None else to_case(row)
 
     def find(self, case: CaseKey) -> Case:
         """The case for a Case, id or number; CaseNotFound when there is none."""
         with self._db.session() as session:
-            return _to_case(self._row(session, case))
+            return to_case(self._row(session, case))
 
     def list(self, filters: CaseFilter | None = None) -> builtins.list[Case]:
         """Cases matching ``filters``, most recently opened first."""
@@ -196,7 +164,7 @@ class CaseRepository:
             query = query.where(CaseRow.opened_at < f.opened_to)
         query = query.order_by(CaseRow.opened_at.desc(), CaseRow.id.desc()).limit(max(1, f.limit))
         with self._db.session() as session:
-            return [_to_case(r) for r in session.scalars(query)]
+            return [to_case(r) for r in session.scalars(query)]
 
     def update(self, actor: Actor, case: CaseKey, *, title: str | None = None, description: str | None = None,
                case_type: str | None = None, lead: str | None = None,
@@ -205,16 +173,17 @@ class CaseRepository:
         errors: list[FieldError] = []
         wanted: dict[str, Any] = {}
         if title is not None:
-            wanted["title"] = _text(title, "title", 200, errors)
+            wanted["title"] = checked_text(title, "title", 200, errors)
         if description is not None:
-            wanted["description"] = _text(description, "description", 20_000, errors, single_line=False)
+            wanted["description"] = checked_text(description, "description", 20_000, errors, single_line=False)
         if case_type is not None:
-            wanted["case_type"] = _text(case_type, "case_type", 32, errors, required=True).lower()
+            wanted["case_type"] = checked_text(case_type, "case_type", 32, errors, required=True).lower()
         if lead is not None:
-            wanted["lead_investigator"] = _text(lead, "lead_investigator", 64, errors)
+            wanted["lead_investigator"] = checked_text(lead, "lead_investigator", 64, errors)
         if excluded_reason is not None:
-            wanted["excluded_reason"] = _text(excluded_reason, "excluded_reason", 2000, errors, single_line=False)
-        _raise(errors)
+            wanted["excluded_reason"] = checked_text(excluded_reason, "excluded_reason", 2000, errors,
+                                                     single_line=False)
+        raise_errors(errors)
         return self._change(actor, case, "update", lambda row: _assign(row, wanted))
 
     def set_status(self, actor: Actor, case: CaseKey, status: str, at: datetime | None = None) -> Case:
@@ -222,8 +191,8 @@ class CaseRepository:
         errors: list[FieldError] = []
         if status not in CASE_STATUSES:
             errors.append(FieldError("status", f"{status!r} is not one of {', '.join(CASE_STATUSES)}"))
-        when = _aware(at, "at", errors) or utcnow()
-        _raise(errors)
+        when = checked_time(at, "at", errors) or utcnow()
+        raise_errors(errors)
 
         def step(row: CaseRow) -> dict[str, Any]:
             changes = _assign(row, {"status": status})
@@ -248,16 +217,10 @@ class CaseRepository:
         Linking something already linked returns the existing link and records nothing.
         """
         errors: list[FieldError] = []
-        if kind not in LINK_KINDS:
-            errors.append(FieldError("kind", f"{kind!r} is not one of {', '.join(LINK_KINDS)}"))
-        ref_text = str(ref).strip()
-        if kind == "plate":
-            ref_text = normalise_plate(ref_text)
-        if not ref_text or len(ref_text) > 128:
-            errors.append(FieldError("ref", "give the item's id (1-128 characters)"))
-        when = _aware(at, "at", errors)
-        label = _text(label, "label", 200, errors)
-        _raise(errors)
+        ref_text = checked_link(kind, ref, errors)
+        when = checked_time(at, "at", errors)
+        label = checked_text(label, "label", 200, errors)
+        raise_errors(errors)
         key = self.find(case)
         require_audited(self._db, actor, Action.EDIT_CASES, case_object(key.number), {"link": kind, "ref": ref_text})
         with self._db.session(write=True) as session:
@@ -267,13 +230,13 @@ class CaseRepository:
                                                                 CaseLinkRow.ref == ref_text))
             if existing is not None:
                 return _to_link(existing)
-            item_at, item_label = _resolve_link(session, row, kind, ref_text)
+            item_at, item_label = resolve_link(session, row, kind, ref_text)
             link = CaseLinkRow(case_id=row.id, kind=kind, ref=ref_text, at=when or item_at,
                                label=label or item_label, linked_by=actor.username)
             session.add(link)
             row.updated_at = utcnow()
             session.flush()
-            self._audit(session, actor, row.number, "link", {"kind": kind, "ref": ref_text, "at": link.at,
+            self.audit(session, actor, row.number, "link", {"kind": kind, "ref": ref_text, "at": link.at,
                                                               "label": link.label})
             result = _to_link(link)
         self._changed(result.case_id, "link")
@@ -290,8 +253,8 @@ class CaseRepository:
             if link is None:
                 return False
             session.delete(link)
-            _detach_item(session, key.id, kind, ref_text)
-            self._audit(session, actor, key.number, "unlink", {"kind": kind, "ref": ref_text})
+            detach_item(session, key.id, kind, ref_text)
+            self.audit(session, actor, key.number, "unlink", {"kind": kind, "ref": ref_text})
         self._changed(key.id, "unlink")
         return True
 
@@ -312,14 +275,14 @@ class CaseRepository:
         Without ``outcome`` the search is logged as still open; with one it is logged done, outcome and minutes
         in the same transaction (a search already finished is never stored half-way, as "open")."""
         errors: list[FieldError] = []
-        task = _task_row(errors, cameras, window, description, requested_by.strip() or actor.username)
+        task = new_task_row(errors, cameras, window, description, requested_by.strip() or actor.username)
         if outcome:
-            _outcome(outcome, minutes_spent, errors)
-        _raise(errors)
+            check_outcome(outcome, minutes_spent, errors)
+        raise_errors(errors)
         key = self.find(case)
         require_audited(self._db, actor, Action.EDIT_CASES, case_object(key.number), {"task": "add"})
         with self._db.session(write=True) as session:
-            self._add_task(session, actor, key.id, key.number, task, outcome, minutes_spent)
+            self.insert_task(session, actor, key.id, key.number, task, outcome, minutes_spent)
             logged = _to_task(task)
         self._changed(key.id, "task")
         return logged
@@ -327,8 +290,8 @@ class CaseRepository:
     def complete_task(self, actor: Actor, task_id: int, outcome: str, minutes_spent: int) -> VideoSearchTask:
         """Record a search's outcome and the minutes it took. A done task may be corrected (audited again)."""
         errors: list[FieldError] = []
-        _outcome(outcome, minutes_spent, errors)
-        _raise(errors)
+        check_outcome(outcome, minutes_spent, errors)
+        raise_errors(errors)
         with self._db.session() as session:
             found = session.get(VideoSearchTaskRow, task_id)
             if found is None:
@@ -342,7 +305,7 @@ class CaseRepository:
             row.status, row.outcome, row.minutes_spent = "done", outcome, minutes_spent
             row.completed_at = utcnow()
             session.flush()
-            self._audit(session, actor, number, "task_complete",
+            self.audit(session, actor, number, "task_complete",
                         {"task_id": task_id, "before": before, "outcome": outcome, "minutes_spent": minutes_spent})
             task = _to_task(row)
         self._changed(task.case_id, "task")
@@ -359,15 +322,15 @@ class CaseRepository:
 
     def add_note(self, actor: Actor, case: CaseKey, body: str) -> IntelNote:
         errors: list[FieldError] = []
-        body = _text(body, "body", 20_000, errors, required=True, single_line=False)
-        _raise(errors)
+        body = checked_text(body, "body", 20_000, errors, required=True, single_line=False)
+        raise_errors(errors)
         key = self.find(case)
         require_audited(self._db, actor, Action.EDIT_CASES, case_object(key.number), {"note": "add"})
         with self._db.session(write=True) as session:
             row = IntelNoteRow(case_id=key.id, author=actor.username, body=body, extra={})
             session.add(row)
             session.flush()
-            self._audit(session, actor, key.number, "note", {"note_id": row.id, "chars": len(body)})
+            self.audit(session, actor, key.number, "note", {"note_id": row.id, "chars": len(body)})
             note = _to_note(row)
         self._changed(key.id, "note")
         return note
@@ -544,16 +507,27 @@ class CaseRepository:
             if changes:
                 row.updated_at = utcnow()
                 session.flush()
-                self._audit(session, actor, row.number, action, {"changes": changes})
-            result = _to_case(row)
+                self.audit(session, actor, row.number, action, {"changes": changes})
+            result = to_case(row)
         if changes:
             self._changed(result.id, action)
         return result
 
     @classmethod
-    def _add_task(cls, session: Session, actor: Actor, case_id: int, number: str, row: VideoSearchTaskRow,
+    def insert_case(cls, session: Session, actor: Actor, row: CaseRow) -> None:
+        """Store a checked new case row in ``session`` with its audit record (the caller commits)."""
+        if session.scalar(select(CaseRow.id).where(CaseRow.number == row.number)) is not None:
+            raise duplicate_number(row.number)
+        session.add(row)
+        session.flush()
+        cls.audit(session, actor, row.number, "create",
+                   {"case_type": row.case_type, "title": row.title, "lead_investigator": row.lead_investigator,
+                    "opened_at": row.opened_at})
+
+    @classmethod
+    def insert_task(cls, session: Session, actor: Actor, case_id: int, number: str, row: VideoSearchTaskRow,
                   outcome: str, minutes_spent: int) -> None:
-        """Store a validated task row in ``session`` (done at once when it has an outcome), with its audit."""
+        """Store a checked task row in ``session`` (done at once when it has an outcome) with its audit record."""
         row.case_id = case_id
         if outcome:
             row.status, row.outcome, row.minutes_spent, row.completed_at = "done", outcome, minutes_spent, utcnow()
@@ -563,10 +537,10 @@ class CaseRepository:
                                   "window_end": row.window_end, "requested_by": row.requested_by}
         if outcome:
             detail.update(outcome=outcome, minutes_spent=minutes_spent)
-        cls._audit(session, actor, number, "task_add", detail)
+        cls.audit(session, actor, number, "task_add", detail)
 
     @staticmethod
-    def _audit(session: Session, actor: Actor, number: str, action: str, detail: dict[str, Any]) -> None:
+    def audit(session: Session, actor: Actor, number: str, action: str, detail: dict[str, Any]) -> None:
         append_audit(session, username=actor.username, workstation=actor.workstation,
                      event_type=AuditType.CASE_CHANGE.value, object=case_object(number),
                      detail={"action": action, **detail})
@@ -587,46 +561,7 @@ def _assign(row: CaseRow, values: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _camera_ids(cameras: Sequence[str], errors: list[FieldError]) -> list[str]:
-    ids = [c.strip() for c in cameras if c and c.strip()]
-    bad = [c for c in ids if not ID_PATTERN.match(c)]
-    if bad:
-        errors.append(FieldError("cameras", f"not camera ids: {', '.join(map(repr, bad[:5]))}"))
-    if not ids:
-        errors.append(FieldError("cameras", "name at least one camera searched"))
-    return list(dict.fromkeys(ids))
-
-
-def _task_row(errors: list[FieldError], cameras: Sequence[str], window: tuple[datetime, datetime] | None,
-              description: str, requested_by: str) -> VideoSearchTaskRow:
-    """A video search task row from checked values (its case is set when stored); problems go to ``errors``."""
-    camera_ids = _camera_ids(cameras, errors)
-    start = end = None
-    if window is not None:
-        start, end = _aware(window[0], "window_start", errors), _aware(window[1], "window_end", errors)
-        if start is not None and end is not None and end < start:
-            errors.append(FieldError("window_end", f"{end.isoformat()} is before {start.isoformat()}"))
-    return VideoSearchTaskRow(requested_by=_text(requested_by, "requested_by", 64, errors), window_start=start,
-                              window_end=end, camera_ids=camera_ids, status="open", outcome="",
-                              description=_text(description, "description", 5000, errors, single_line=False))
-
-
-def _outcome(outcome: str, minutes_spent: int, errors: list[FieldError]) -> None:
-    if outcome not in TASK_OUTCOMES:
-        errors.append(FieldError("outcome", f"{outcome!r} is not one of {', '.join(TASK_OUTCOMES)}"))
-    if isinstance(minutes_spent, bool) or not isinstance(minutes_spent, int) \
-            or not 0 <= minutes_spent <= _MAX_MINUTES:
-        errors.append(FieldError("minutes_spent", f"{minutes_spent!r}: a whole number 0..{_MAX_MINUTES}"))
-
-
-def _int_ref(kind: str, ref: str) -> int:
-    try:
-        return int(ref)
-    except ValueError:
-        raise ValidationError([FieldError("ref", f"a {kind} is referred to by its number, not {ref!r}")]) from None
-
-
-def _resolve_link(session: Session, case: CaseRow, kind: str, ref: str) -> tuple[datetime | None, str]:
+def resolve_link(session: Session, case: CaseRow, kind: str, ref: str) -> tuple[datetime | None, str]:
     """Check that the item exists; return its own time and a label. Attaches stills, bookmarks and trails."""
     missing = ValidationError([FieldError("ref", f"no {kind.replace('_', ' ')} {ref}")])
     if kind == "alert":
@@ -637,12 +572,12 @@ def _resolve_link(session: Session, case: CaseRow, kind: str, ref: str) -> tuple
     if kind == "plate":
         return None, ref
     if kind == "plate_read":
-        read = session.get(PlateReadRow, _int_ref(kind, ref))
+        read = session.get(PlateReadRow, int_ref(kind, ref))
         if read is None:
             raise missing
         return read.read_at, f"{read.plate_raw} on {read.camera_id}"
     if kind == "trail":
-        trail = session.get(HopTrailRow, _int_ref(kind, ref))
+        trail = session.get(HopTrailRow, int_ref(kind, ref))
         if trail is None:
             raise missing
         if trail.case_id is None:
@@ -650,19 +585,19 @@ def _resolve_link(session: Session, case: CaseRow, kind: str, ref: str) -> tuple
         first = session.scalar(select(func.min(HopStepRow.time_in)).where(HopStepRow.trail_id == trail.id))
         return first or trail.created_at, trail.label or f"Trail {trail.plate}".strip()
     if kind == "snapshot":
-        snap = session.get(SnapshotRow, _int_ref(kind, ref))
+        snap = session.get(SnapshotRow, int_ref(kind, ref))
         if snap is None:
             raise missing
         snap.case_id = case.id
         return snap.taken_at, f"Still: {snap.camera_name or snap.camera_id}"
-    mark = session.get(BookmarkRow, _int_ref(kind, ref))
+    mark = session.get(BookmarkRow, int_ref(kind, ref))
     if mark is None:
         raise missing
     mark.case_id = case.id
     return mark.at, mark.label or f"Bookmark on {mark.camera_id}"
 
 
-def _detach_item(session: Session, case_id: int, kind: str, ref: str) -> None:
+def detach_item(session: Session, case_id: int, kind: str, ref: str) -> None:
     """Undo the case_id a link set on a still, bookmark or trail (only if it still points at this case)."""
     tables: dict[str, Any] = {"snapshot": SnapshotRow, "bookmark": BookmarkRow, "trail": HopTrailRow}
     table = tables.get(kind)

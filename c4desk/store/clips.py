@@ -162,7 +162,7 @@ class ClipRepository:
             session.add_all(EvidenceHoldRow(segment_id=segment_id, clip_id=row.id, reason=f"clip {row.id}",
                                             created_by=actor.username) for segment_id in segment_ids)
             session.flush()
-            self._audit(session, actor, row.id, "tag",
+            self.audit(session, actor, row.id, "tag",
                         {"camera_id": camera_id, "start_at": start, "end_at": end, "tags": clean_tags,
                          "note": note, "case": None if case_row is None else case_row.number,
                          "held_segments": segment_ids})
@@ -209,7 +209,7 @@ class ClipRepository:
                 raise ClipNotFound(clip_id)
             _check_status(row, EDITABLE, "discarded")
             session.execute(delete(EvidenceHoldRow).where(EvidenceHoldRow.clip_id == clip_id))
-            self._audit(session, actor, clip_id, "discard", {"status": row.status, "camera_id": row.camera_id,
+            self.audit(session, actor, clip_id, "discard", {"status": row.status, "camera_id": row.camera_id,
                                                               "start_at": row.start_at, "end_at": row.end_at})
             session.delete(row)
         self._publish(self._change_events(clip, "discarded", "discarded", actor))
@@ -294,7 +294,7 @@ class ClipRepository:
             if changes:
                 row.updated_at = utcnow()
                 session.flush()
-                self._audit(session, actor, clip_id, what, {"changes": changes})
+                self.audit(session, actor, clip_id, what, {"changes": changes})
             clip = self._clip(session, row)
         if changes:
             events = self._change_events(clip, what, clip.status, actor)
@@ -321,7 +321,7 @@ class ClipRepository:
         return _clips(session, [row])[0]
 
     @staticmethod
-    def _audit(session: Session, actor: Actor, clip_id: int, action: str, detail: dict[str, Any]) -> None:
+    def audit(session: Session, actor: Actor, clip_id: int, action: str, detail: dict[str, Any]) -> None:
         append_audit(session, username=actor.username, workstation=actor.workstation,
                      event_type=AuditType.CLIP_CHANGE.value, object=clip_object(clip_id),
                      detail={"action": action, **detail})

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from c4desk import __version__
 from c4desk.config import AlertSettings, EvidenceSettings, PlaybackSettings
 from c4desk.credentials import camera_login
-from c4desk.domain.alerts import Alert, AlertStatus
+from c4desk.domain.alerts import SOURCE_HOTLIST, Alert, AlertStatus
 from c4desk.domain.audit import AuditType
 from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.domain.events import (
@@ -46,6 +46,8 @@ from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.integrations.owner_lookup import OwnerLookupClient
 from c4desk.integrations.ptz import PtzClient, client_for
+from c4desk.integrations.ptz.guarded import GuardedPtz
+from c4desk.store.clips import Clip
 from c4desk.store.recordings import Bookmark
 from c4desk.store.snapshots import SnapshotRepository
 from c4desk.store.views import ViewRepository
@@ -58,6 +60,8 @@ from c4desk.ui.background import run_in_background
 from c4desk.ui.cameras.camera_tree import CameraTree
 from c4desk.ui.cases import CasePanel, EvidenceContext
 from c4desk.ui.cases.clip_dialog import ClipDialog
+from c4desk.ui.cases.common import describe_error
+from c4desk.ui.cases.session_work import SessionWork
 from c4desk.ui.event_bridge import EventBridge
 from c4desk.ui.lpr.bolo_dialog import BoloDialog
 from c4desk.ui.lpr.hit_view import HotlistHitView, insert_into
@@ -129,11 +133,12 @@ class MainWindow(QMainWindow):
             StoreTimelineSource(services.recordings, services.alerts, services.plate_reads).load, alert_lead_s=lead_s)
         self.camera_tree = CameraTree()
         self.alert_queue = AlertQueue(services, self.actor)
-        self.ptz_panel = PtzPanel()
+        self.ptz_panel = PtzPanel(actor=self.analytics_actor)
         self.auto_slew = AutoSlew(services, self._ptz_client, parent=self)
         self.plate_images = PlateImages(plate_media_dir(data_dir), parent=self) if data_dir else None
         self.read_table = PlateReadTable(images=self.plate_images)
-        self.plate_search = PlateSearchPanel(services.plate_search, self._owner_lookup, images=self.plate_images)
+        self.plate_search = PlateSearchPanel(services.plate_search, self._owner_lookup, actor=self.analytics_actor,
+                                             images=self.plate_images)
         self.hit_view = HotlistHitView(self.plate_images)  # a hotlist hit's plate crop, under the alert's facts
         insert_into(self.alert_queue.details, self.hit_view, 2)
         self.lpr_tabs = QTabWidget()
@@ -154,11 +159,15 @@ class MainWindow(QMainWindow):
         self._viewing_alert: str | None = None
         self.hops = HopController(self.grid, playback=self.playback.for_grid(self.grid), trails=services.trails,
                                   actor=self.analytics_actor(), map_view=self.map_view,
-                                  reads_for_plate=lambda plate: services.plate_search.search(plate, limit=500))
+                                  reads_for_plate=lambda plate: services.plate_search.search(
+                                      plate, actor=self.analytics_actor(), limit=500))
         self._streets = streets_geojson
         # Case work (Ctrl+N: new case) and clip review (the queue only for roles that may review).
         evidence = EvidenceContext.for_data_dir(data_dir, evidence_settings) if data_dir else None
         self.case_panel = CasePanel(services, self.analytics_actor, evidence=evidence)
+        # What the analyst works on here (alerts answered, trails followed, plates run): Ctrl+N files it as a case.
+        self.session_work = SessionWork()
+        self.case_panel.session_work = self.session_work
         self.cases_dock = self._dock("cases", "Cases", self.case_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.review_panel = ReviewPanel(services, self.analytics_actor)
         self.review_dock = self._dock("review", "Review", self.review_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -274,11 +283,14 @@ class MainWindow(QMainWindow):
             cases_menu.addAction(action)
         cases_menu.addSeparator()
         # Single keys, as in video editors; a focused text field keeps its typing (Qt gives it the key first).
-        self.tag_clip_action = QAction("Tag clip from the selected tile…", self, shortcut=QKeySequence("T"))
+        # T tags at once (the moment with its marks, or 10 s either side); Shift+T opens the form for tags and a note.
+        self.tag_clip_action = QAction("Tag clip from the selected tile", self, shortcut=QKeySequence("T"))
+        self.tag_details_action = QAction("Tag clip with tags and note…", self, shortcut=QKeySequence("Shift+T"))
         self.mark_in_action = QAction("Mark in on the selected tile", self, shortcut=QKeySequence("I"))
         self.mark_out_action = QAction("Mark out on the selected tile", self, shortcut=QKeySequence("O"))
         self.bookmark_action = QAction("Bookmark the selected tile's moment…", self, shortcut=QKeySequence("B"))
-        for action, what in ((self.tag_clip_action, "tag"), (self.mark_in_action, "in"),
+        for action, what in ((self.tag_clip_action, "tag"), (self.tag_details_action, "tag_details"),
+                             (self.mark_in_action, "in"),
                              (self.mark_out_action, "out"), (self.bookmark_action, "bookmark")):
             action.triggered.connect(lambda _=False, w=what: self.on_clip_request(self.grid.selected_tile, w))
             cases_menu.addAction(action)
@@ -322,7 +334,7 @@ class MainWindow(QMainWindow):
         self.search_plates_action.triggered.connect(self.on_search_plates)
         self.new_case_action.triggered.connect(self.on_show_cases)
         self.new_bolo_action.triggered.connect(self.on_new_bolo)
-        self.alert_queue.open_requested.connect(self.on_alert_open)
+        self.alert_queue.open_requested.connect(self.on_alert_opened)
         self.alert_queue.attention.connect(self.on_alert_attention)
         self.auto_slew.slewed.connect(self.on_slewed)
         self.auto_slew.failed.connect(self.on_slew_failed)
@@ -339,6 +351,8 @@ class MainWindow(QMainWindow):
         self.playback.bind_timeline(self.timeline, self.grid)
         self.playback.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.hops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.hops.follow_changed.connect(self._note_trail)
+        self.hops.known_plate = self._selected_hit_plate
         self.play_alert_action.triggered.connect(self.on_play_back_alert)
         self.playback.mode_changed.connect(lambda _grid, on: self.timeline_dock.show() if on else None)
 
@@ -384,7 +398,8 @@ class MainWindow(QMainWindow):
         if camera is not None and camera.kind is CameraKind.PTZ:
             self.ptz_dock.show()
             self.ptz_dock.raise_()
-            run_in_background(lambda: self._ptz_client(camera), lambda c: self.ptz_panel.set_camera(camera, c),
+            actor = self.analytics_actor()  # the person steers: their client checks CONTROL_PTZ
+            run_in_background(lambda: self._ptz_client(camera, actor), lambda c: self.ptz_panel.set_camera(camera, c),
                               lambda exc: self.ptz_panel.set_camera(camera, None))
 
     def on_ptz_center(self, camera: Camera, x: int, y: int, width: int, height: int) -> None:
@@ -396,14 +411,17 @@ class MainWindow(QMainWindow):
         if self.ptz_panel.camera is not None and self.ptz_panel.camera.id == camera.id:
             self.ptz_panel.zoom_step(steps)
 
-    def _ptz_client(self, camera: Camera) -> PtzClient | None:
-        """A PTZ client with the camera's login from the keyring. Runs off the GUI thread (keyring may block)."""
+    def _ptz_client(self, camera: Camera, actor: Actor | None = None) -> PtzClient | None:
+        """A PTZ client with the camera's login from the keyring. Runs off the GUI thread (keyring may block).
+        With ``actor`` it steers for that person (CONTROL_PTZ on every command, refusals audited); without, for
+        the centre's auto-slew (see ui.ptz.auto_slew)."""
         if camera.ptz_protocol is PtzProtocol.NONE or self._data_dir is None:
             return None
         login = camera_login(self._data_dir, camera.credential_ref)
         if login is None:
             return None
-        return client_for(camera, *login)
+        client = client_for(camera, *login)
+        return client if actor is None else GuardedPtz(client, actor=actor, db=self.services.db, camera_id=camera.id)
 
     def request_switch_user(self) -> None:
         """Close this window so the workstation can log the next person in (shift change, supervisor review)."""
@@ -427,11 +445,25 @@ class MainWindow(QMainWindow):
         self.map_view.show_trail(f"plate-{plate}", points)
 
     def on_search_plates(self) -> None:
+        """Ctrl+L: the plate search; on the selected hit's plate, searched at once, when a hit is selected."""
+        plate = self._selected_hit_plate()
+        if plate:
+            self.show_plate_history(plate)
+            return
         self.lpr_dock.show()
         self.lpr_dock.raise_()
         self.lpr_tabs.setCurrentWidget(self.plate_search)
         self.plate_search.pattern.setFocus()
         self.plate_search.pattern.selectAll()
+
+    def show_plate_history(self, plate: str) -> None:
+        """Every read of ``plate`` in the Plates dock (first/last seen, owner lookup), searched now."""
+        self.session_work.note_plate(plate, datetime.now(UTC))
+        self.lpr_dock.show()
+        self.lpr_dock.raise_()
+        self.lpr_tabs.setCurrentWidget(self.plate_search)
+        self.plate_search.pattern.setText(plate)
+        self.plate_search.run_search()
 
     def on_new_bolo(self) -> None:
         dialog = BoloDialog(self.services.hotlists, self.actor, self, plate=self.plate_search.pattern.text())
@@ -472,6 +504,7 @@ class MainWindow(QMainWindow):
         if alert is None:
             self.statusBar().showMessage("Select an alert to play it back", 5000)
             return
+        self.session_work.note_alert(alert, datetime.now(UTC))
         picks = response_cameras(list(self._cameras.values()), alert, count=self._alert_settings.response_camera_count)
         self.playback.play_alert(alert.detected_at, self.grid)  # first, so the tiles never connect live
         if picks:
@@ -493,7 +526,30 @@ class MainWindow(QMainWindow):
     def on_response_for_current(self) -> None:
         alert = self.alert_queue.current_alert()
         if alert is not None:
-            self.on_alert_open(alert.id)
+            self.on_alert_opened(alert.id)
+
+    def on_alert_opened(self, alert_id: str) -> None:
+        """The analyst opened an alert (Enter, double-click, Ctrl+Enter): its response view; for a plate hit, also
+        the plate's history. It counts as worked on for the next new case."""
+        self.on_alert_open(alert_id)
+        alert = self.alert_queue.alert(alert_id)
+        if alert is None:
+            return
+        self.session_work.note_alert(alert, datetime.now(UTC))
+        plate = self._hit_plate(alert)
+        if plate:
+            self.show_plate_history(plate)
+
+    @staticmethod
+    def _hit_plate(alert: Alert | None) -> str:
+        return str(alert.payload.get("plate") or "") if alert is not None and alert.source == SOURCE_HOTLIST else ""
+
+    def _selected_hit_plate(self) -> str:
+        return self._hit_plate(self.alert_queue.current_alert())
+
+    def _note_trail(self, trail_id: object) -> None:
+        if isinstance(trail_id, int):
+            self.session_work.note_trail(trail_id, datetime.now(UTC))
 
     def on_focus_alerts(self) -> None:
         self.alert_dock.show()
@@ -573,11 +629,29 @@ class MainWindow(QMainWindow):
             marker.open()
             return
         start, end = self.clip_marks.span(camera.id, at, live=live)
+        if what == "tag":
+            self._tag_now(camera, start, end)
+            return
         case = self.case_panel.current_case()
         dialog = ClipDialog(self.services, self.analytics_actor, camera.id, start, end, self,
                             case=case.number if case is not None else None, cameras=list(self._cameras.values()))
         dialog.tagged.connect(lambda clip: self._on_clip_tagged(camera.id, clip))
         dialog.open()
+
+    def _tag_now(self, camera: Camera, start: datetime, end: datetime) -> None:
+        """One key, one clip: stored (with its evidence hold) in the background; the wall never waits."""
+        clips, actor = self.services.clips, self.analytics_actor()
+
+        def tagged(clip: Clip) -> None:
+            self.clip_marks.clear(camera.id)
+            self.statusBar().showMessage(
+                f"Clip {clip.id} tagged on {camera.name}, {local_time(start)}-{local_time(end)} (kept under evidence "
+                "hold). Ctrl+N files it in a new case; Shift+T tags with a note", 10_000)
+
+        def refused(exc: BaseException) -> None:
+            self.statusBar().showMessage(f"Clip not tagged on {camera.name}: {describe_error(exc)}", 10_000)
+
+        run_in_background(lambda: clips.tag(actor, camera.id, start, end), tagged, refused)
 
     def _on_clip_tagged(self, camera_id: str, clip: object) -> None:
         self.clip_marks.clear(camera_id)

@@ -112,6 +112,23 @@ class Walkthrough:
         assert rect.isValid(), f"{what}: row {row} is not shown"
         self.click(what, table.viewport(), rect.center(), modifiers=modifiers)
 
+    def double_click_row(self, what: str, table: QAbstractItemView, row: int) -> None:
+        """A double-click on a row (one action: the analyst's "open this")."""
+        model = table.model()
+        table.scrollTo(model.index(row, 0))
+        rect = table.visualRect(model.index(row, 0))
+        assert rect.isValid(), f"{what}: row {row} is not shown"
+        viewport = table.viewport()
+        assert viewport.isVisible() and not viewport.visibleRegion().isEmpty(), f"{what}: the table is not on screen"
+        started = time.monotonic()
+        # What a mouse sends: press, release, then the second press as a double-click, release (QTest's mouseDClick
+        # alone is only the double-click event, which an item view ignores without the press before it).
+        left, at = Qt.MouseButton.LeftButton, rect.center()
+        QTest.mouseClick(viewport, left, NO_MODIFIER, at)
+        QTest.mouseDClick(viewport, left, NO_MODIFIER, at)
+        QTest.mouseRelease(viewport, left, NO_MODIFIER, at)
+        self._acted(what, started)
+
     def click_tab(self, what: str, tabs: QTabWidget, page: QWidget) -> None:
         index = tabs.indexOf(page)
         assert index >= 0, f"{what}: no such tab"

@@ -1,8 +1,9 @@
 """Tagging a clip from a tile and the audit of what was viewed, in the real main window (real SQLite store,
 real recorded MPEG-TS segments of the demo clips).
 
-I and O mark the in and out points at the moment the selected tile shows (the playback clock), T opens the clip
-dialog with that span and the open case; saving stores the clip with evidence holds on the recording under it.
+I and O mark the in and out points at the moment the selected tile shows (the playback clock); T stores that span
+as a clip at once, Shift+T opens the clip dialog with it and the open case; either way the clip gets evidence holds
+on the recording under it.
 Every camera that comes on screen is audited as viewed live or recorded, with the alert that asked for it.
 """
 
@@ -52,7 +53,7 @@ def test_marks_in_playback_become_the_clip_with_its_holds(qtbot: QtBot, services
     view.clock.seek(recorded + timedelta(seconds=7))
     QTest.keyClick(window, Qt.Key.Key_O)  # out at +7 s
     assert window.clip_marks.marks("cam01") == (recorded + timedelta(seconds=2), recorded + timedelta(seconds=7))
-    QTest.keyClick(window, Qt.Key.Key_T)
+    QTest.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ShiftModifier)
     dialogs: list[ClipDialog] = []
     qtbot.waitUntil(lambda: bool(dialogs.extend(d for d in window.findChildren(ClipDialog) if d.isVisible())
                                  or dialogs), timeout=3000)
@@ -70,6 +71,27 @@ def test_marks_in_playback_become_the_clip_with_its_holds(qtbot: QtBot, services
     qtbot.waitUntil(lambda: {("view_recorded", "camera:cam01", None), ("view_recorded", "camera:cam02", None)}
                     <= set(views_audited(services)), timeout=5000)
     assert {("view_live", "camera:cam01", None), ("view_live", "camera:cam02", None)} <= set(views_audited(services))
+    window.close()
+
+
+def test_t_tags_the_moment_at_once_without_a_dialog(qtbot: QtBot, services: Services, data_dir: Path,
+                                                    recorded: datetime) -> None:  # noqa: F811
+    window = open_window(qtbot, services, data_dir, ANALYST)
+    tile = window.grid.tiles[0]
+    QTest.mouseClick(tile, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.grid.selected_tile is tile and tile.camera is not None, timeout=5000)
+    view = window.playback.play_at(recorded + timedelta(seconds=6), window.grid, play=False)
+    qtbot.waitUntil(lambda: view.active, timeout=5000)
+    QTest.keyClick(window, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: bool(services.clips.my_clips(ANALYST)), timeout=5000)
+    (clip,) = services.clips.my_clips(ANALYST)
+    assert not [d for d in window.findChildren(ClipDialog) if d.isVisible()]
+    # No marks: the moment with ten seconds either side, not in a case (Ctrl+N files it), held from retention.
+    moment = recorded + timedelta(seconds=6)
+    assert abs((clip.start_at - (moment - timedelta(seconds=10))).total_seconds()) < 1
+    assert abs((clip.end_at - (moment + timedelta(seconds=10))).total_seconds()) < 1
+    assert clip.case_id is None and clip.held_segments and clip.status == "draft"
+    qtbot.waitUntil(lambda: f"Clip {clip.id} tagged" in window.statusBar().currentMessage(), timeout=3000)
     window.close()
 
 

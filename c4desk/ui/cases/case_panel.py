@@ -20,7 +20,9 @@ from c4desk.hub.services import Services
 from c4desk.store.cases import CASE_STATUSES, Case, CaseFilter
 from c4desk.ui.cases.case_detail import CaseDetail
 from c4desk.ui.cases.common import ActorSource, EvidenceContext, StatusLine, guard, run_for
+from c4desk.ui.cases.intake_dialog import CaseIntakeDialog
 from c4desk.ui.cases.new_case_dialog import CASE_TYPES, NewCaseDialog
+from c4desk.ui.cases.session_work import SessionWork
 from c4desk.ui.cases.tables import status_table
 from c4desk.ui.record_table import Column
 from c4desk.ui.timefmt import local_datetime
@@ -87,6 +89,8 @@ class CasePanel(QWidget):
         self.refresh_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addAction(self.refresh_action)
         self.dialog: NewCaseDialog | None = None
+        # Set by the main window: a new case then opens with what the analyst worked on (see intake_dialog).
+        self.session_work: SessionWork | None = None
         # An explicit small minimum: docked beside others, every dock's minimum width adds to the window's.
         self.setMinimumWidth(240)
         self._layout()
@@ -189,7 +193,9 @@ class CasePanel(QWidget):
     def on_new_case(self) -> None:
         if not self.new_button.isEnabled():
             return
-        dialog = NewCaseDialog(self._services.cases, self._actor, self)
+        work = self.session_work
+        dialog = (CaseIntakeDialog(self._services, self._actor, work, self) if work is not None
+                  else NewCaseDialog(self._services.cases, self._actor, self))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(lambda case: self.open_case(case.id))
         self.dialog = dialog

@@ -6,6 +6,7 @@ message, and nothing is stored. The dialog stays open until the case is stored, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QDateTime, Signal
@@ -103,17 +104,28 @@ class NewCaseDialog(QDialog):
         opened: datetime | None = from_qdatetime(self.opened.dateTime()) if editing is None else None
         if opened is not None and abs((opened - datetime.now(UTC)).total_seconds()) < 120:
             opened = None  # "now": let the service stamp it with its own clock
+        store = self.new_case_store()
 
         def work() -> Case:
             if editing is None:
-                return cases.create(actor, number, case_type, title=title, lead=lead, opened_at=opened,
-                                    description=description)
+                return store(number, case_type, title, lead, opened, description)
             return cases.update(actor, editing, title=title, case_type=case_type, lead=lead,
                                 description=description)
 
         self.save_button.setEnabled(False)
         self.status.info("Saving ...")
         run_for(self, work, self._on_saved, self._on_failed)
+
+    def new_case_store(self) -> Callable[[str, str, str, str, datetime | None, str], Case]:
+        """How a new case is stored, called on a worker thread: (number, type, title, lead, opened, description)."""
+        cases, actor = self._cases, actor_of(self._actor)
+
+        def create(number: str, case_type: str, title: str, lead: str, opened: datetime | None,
+                   description: str) -> Case:
+            return cases.create(actor, number, case_type, title=title, lead=lead, opened_at=opened,
+                                description=description)
+
+        return create
 
     def _on_saved(self, case: Case) -> None:
         self.case = case

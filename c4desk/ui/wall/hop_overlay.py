@@ -221,7 +221,9 @@ class HopController(QObject):
         self.trail_id: int | None = None
         self.plate = ""
         self.plate_reads: Sequence[LprRead] = ()
+        self.known_plate: Callable[[], str] = lambda: ""  # the window's: the plate of the alert being worked
         self._heading: float | None = None  # the way the followed vehicle went at the last hop
+        self._last_hop_at: datetime | None = None  # the time of the trail's last step
         self._tile: VideoView | None = None
         self._hovered = False  # the mouse is over the selected tile
         self._arrows: list[HopArrow] = []
@@ -246,9 +248,13 @@ class HopController(QObject):
         self.arrows_action.setToolTip("Arrows to the cameras a vehicle leaving this view reaches next "
                                       "(Alt+arrow keys hop)")
         self.arrows_action.toggled.connect(self.set_enabled)
-        self.follow_action = QAction("Follow vehicle from the selected tile...", window,
+        # Following starts at once (the car is getting away); the plate, when the selected alert names one, comes
+        # with it. Giving a plate by hand is its own command.
+        self.follow_action = QAction("Follow vehicle from the selected tile", window,
                                      shortcut=QKeySequence("Ctrl+Shift+F"))
-        self.follow_action.triggered.connect(lambda _=False: self.ask_follow(window))
+        self.follow_action.triggered.connect(lambda _=False: self.start_follow(plate=self.known_plate()))
+        self.follow_plate_action = QAction("Follow vehicle with plate...", window, shortcut=QKeySequence("Ctrl+Alt+F"))
+        self.follow_plate_action.triggered.connect(lambda _=False: self.ask_follow(window))
         self.stop_follow_action = QAction("Stop following", window)
         self.stop_follow_action.setEnabled(False)
         self.stop_follow_action.triggered.connect(lambda _=False: self.stop_follow())
@@ -257,7 +263,8 @@ class HopController(QObject):
         self.export_action.setEnabled(False)
         self.export_action.triggered.connect(lambda _=False: self.ask_export(window))
         self.trail_updated.connect(lambda _trail: self.export_action.setEnabled(True))
-        for act in (self.arrows_action, self.follow_action, self.stop_follow_action, self.export_action):
+        for act in (self.arrows_action, self.follow_action, self.follow_plate_action, self.stop_follow_action,
+                    self.export_action):
             window.addAction(act)
             menu.addAction(act)
 
@@ -440,6 +447,7 @@ class HopController(QObject):
             self.message.emit("Select the tile the vehicle is on, then follow it")
             return False
         camera_id, at = tile.camera.id, self.moment(tile)
+        self._last_hop_at = at
         self.plate = plate.strip().upper()
         self._heading = None
         start = trails.start
@@ -480,6 +488,11 @@ class HopController(QObject):
         trail_id, trails, actor = self.trail_id, self.trails, self.actor
         if trail_id is None or trails is None or actor is None:
             return
+        if self._last_hop_at is not None and at < self._last_hop_at:
+            # Just after a hop in playback, the new camera's first picture can be a frame older than the moment
+            # the last hop was taken at; along a trail the time only runs forward.
+            at = self._last_hop_at
+        self._last_hop_at = at
         hop = trails.hop
         self._queue(lambda: hop(actor, trail_id, camera_id, at), lambda _step: self._redraw(trail_id))
 

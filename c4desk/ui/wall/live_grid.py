@@ -47,7 +47,9 @@ class LiveGrid(QWidget):
     view_changed = Signal()  # layout, cameras or cycle changed (for saving state)
     push_requested = Signal(tuple, str)  # camera ids ("" = empty tile), layout (preset name or JSON)
     snapshot_requested = Signal(object)  # VideoView
-    clip_requested = Signal(object, str)  # VideoView, "in" | "out" | "tag" | "bookmark" (marks, clip, bookmark)
+    # VideoView, "in" | "out" | "tag" | "tag_details" | "bookmark" (marks, a clip at once or through its dialog,
+    # a bookmark)
+    clip_requested = Signal(object, str)
     detach_requested = Signal()
     edit_layout_requested = Signal()
 
@@ -285,7 +287,9 @@ class LiveGrid(QWidget):
         add("Restore" if self._maximised is tile else "Maximise", lambda: self.toggle_maximise(tile),
             has_camera or self._maximised is tile, "Return")
         add("Snapshot", lambda: self.snapshot_requested.emit(tile), tile.status == TileStatus.LIVE)
-        add("Tag clip…", lambda: self.clip_requested.emit(tile, "tag"), has_camera, "T")
+        add("Tag clip", lambda: self.clip_requested.emit(tile, "tag"), has_camera, "T")
+        add("Tag clip with tags and note…", lambda: self.clip_requested.emit(tile, "tag_details"), has_camera,
+            "Shift+T")
         add("Mark in", lambda: self.clip_requested.emit(tile, "in"), has_camera, "I")
         add("Mark out", lambda: self.clip_requested.emit(tile, "out"), has_camera, "O")
         add("Bookmark…", lambda: self.clip_requested.emit(tile, "bookmark"), has_camera, "B")

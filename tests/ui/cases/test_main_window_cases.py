@@ -34,7 +34,7 @@ def test_ctrl_n_opens_a_new_case_from_anywhere(qtbot: QtBot, world: World, data_
     QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.cases_dock.isVisible(), timeout=5000)
     dialog = window.case_panel.dialog
-    assert dialog is not None and dialog.isVisible() and dialog.windowTitle() == "New case"
+    assert dialog is not None and dialog.isVisible() and dialog.windowTitle() == "New case from this session"
     dialog.reject()
     assert [a.text() for a in window.menuBar().actions()].count("&Cases") == 1
 

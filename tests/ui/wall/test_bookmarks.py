@@ -128,7 +128,7 @@ def test_bookmark_in_playback_and_live(qtbot: QtBot, services: Services, data_di
     assert window.bookmark_action.shortcut().toString() == "B"
     cases_menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Cases")
     keys = [a.shortcut().toString() for a in cases_menu.actions()]
-    assert keys[-4:] == ["T", "I", "O", "B"]
+    assert keys[-5:] == ["T", "Shift+T", "I", "O", "B"]
 
     # Playback, paused at a moment between frames: B on the selected tile (cam01) bookmarks exactly that moment.
     grid, timeline = window.grid, window.timeline
