@@ -4,8 +4,9 @@
         .venv/bin/python docs/screenshots.py --data-dir /tmp/c4desk-shots --out docs
 
 It starts the demo like ``c4desk demo``, waits for the scripted shot, then does what an analyst would: plays the
-alert back from 30 s before it with its response cameras and the hop arrows on the first tile, opens a case with
-the alert linked, and shows the analytics. Each step is saved as a PNG of the main window.
+alert back from 30 s before it with its response cameras and the hop arrows on the first tile, tags a clip (T),
+opens a new case from the session (Ctrl+N: the alert and the clip already in it) and files it (Enter), and shows the
+analytics. Each step is saved as a PNG of the main window (the new-case dialog: of the dialog).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
 
 from c4desk.cli.core import _prepare_demo_window, open_services, start_embedded_hub
 from c4desk.config import Paths, load_settings
@@ -25,6 +26,7 @@ from c4desk.demo.run import DemoCity, DemoOptions
 from c4desk.domain.alerts import Alert
 from c4desk.store.users import DEMO_PASSWORD, seed_demo_users
 from c4desk.ui.app import run_workstation, save_screenshot
+from c4desk.ui.cases.new_case_dialog import NewCaseDialog
 from c4desk.ui.main_window import MainWindow
 
 SHOT_AFTER_S = 52.0  # the scripted gunshot alert arrives about 40 s after the demo starts
@@ -55,11 +57,14 @@ def main() -> int:
             steps: list[tuple[float, Callable[[], None]]] = [
                 (SHOT_AFTER_S, lambda: play_back_the_shot(window)),
                 (SHOT_AFTER_S + 6, lambda: shoot(window, args.out / "screenshot-playback.png")),
-                (SHOT_AFTER_S + 7, lambda: open_a_case(window)),
-                (SHOT_AFTER_S + 11, lambda: shoot(window, args.out / "screenshot-case.png")),
-                (SHOT_AFTER_S + 12, lambda: show_analytics(window)),
-                (SHOT_AFTER_S + 18, lambda: shoot(window, args.out / "screenshot-analytics.png")),
-                (SHOT_AFTER_S + 19, window.close),
+                (SHOT_AFTER_S + 7, lambda: window.on_clip_request(window.grid.selected_tile, "tag")),
+                (SHOT_AFTER_S + 9, lambda: new_case_from_the_session(window)),
+                (SHOT_AFTER_S + 11, lambda: shoot(case_dialog(window), args.out / "screenshot-intake.png")),
+                (SHOT_AFTER_S + 12, lambda: case_dialog(window).on_save()),
+                (SHOT_AFTER_S + 15, lambda: shoot(window, args.out / "screenshot-case.png")),
+                (SHOT_AFTER_S + 16, lambda: show_analytics(window)),
+                (SHOT_AFTER_S + 22, lambda: shoot(window, args.out / "screenshot-analytics.png")),
+                (SHOT_AFTER_S + 23, lambda: None if window.close() else None),
             ]
             for at_s, step in steps:
                 QTimer.singleShot(int(at_s * 1000), window, step)
@@ -86,18 +91,17 @@ def play_back_the_shot(window: MainWindow) -> None:
     QTest.mouseClick(window.grid.tiles[0], Qt.MouseButton.LeftButton)  # select it as the analyst would
 
 
-def open_a_case(window: MainWindow) -> None:
-    alert = gunshot(window)
-    number = f"26-{datetime.now(UTC):%H%M}"
-    cases = window.services.cases
-    if cases.get(number) is None:
-        cases.create(window.actor, number, "shooting", title=f"Shots fired, {alert.address}", lead="Det. Ruiz")
-        cases.link(window.actor, number, "alert", alert.id)
+def new_case_from_the_session(window: MainWindow) -> None:
+    """Ctrl+N as the analyst presses it: the dialog gathers the alert played back and the clip just tagged."""
     window.timeline_dock.hide()
-    window.cases_dock.show()
-    window.cases_dock.raise_()
-    window.case_panel.reload()
-    window.case_panel.open_case(number)
+    window.new_case_action.trigger()
+
+
+def case_dialog(window: MainWindow) -> NewCaseDialog:
+    dialog = window.case_panel.dialog
+    if dialog is None:
+        sys.exit("the new case dialog did not open")
+    return dialog
 
 
 def show_analytics(window: MainWindow) -> None:
@@ -107,7 +111,7 @@ def show_analytics(window: MainWindow) -> None:
     window.analytics.setCurrentWidget(window.analytics.dashboard)
 
 
-def shoot(window: MainWindow, path: Path) -> None:
+def shoot(window: QWidget, path: Path) -> None:
     save_screenshot(window, path)
     print(f"saved {path}", file=sys.stderr)
 

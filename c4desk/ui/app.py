@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from c4desk.config import Paths, Settings
 from c4desk.domain.permissions import Actor
@@ -63,7 +63,7 @@ def load_streets(paths: Paths) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
-def save_screenshot(window: MainWindow, path: Path) -> None:
+def save_screenshot(window: QWidget, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write screenshot {path}")
