@@ -47,7 +47,6 @@ from c4desk.hub.services import Services
 from c4desk.integrations.owner_lookup import OwnerLookupClient
 from c4desk.integrations.ptz import PtzClient, client_for
 from c4desk.integrations.ptz.guarded import GuardedPtz
-from c4desk.store.clips import Clip
 from c4desk.store.recordings import Bookmark
 from c4desk.store.snapshots import SnapshotRepository
 from c4desk.store.views import ViewRepository
@@ -59,9 +58,8 @@ from c4desk.ui.audit.viewer import AuditViewer
 from c4desk.ui.background import run_in_background
 from c4desk.ui.cameras.camera_tree import CameraTree
 from c4desk.ui.cases import CasePanel, EvidenceContext
-from c4desk.ui.cases.clip_dialog import ClipDialog
-from c4desk.ui.cases.common import describe_error
 from c4desk.ui.cases.session_work import SessionWork
+from c4desk.ui.clip_requests import ClipRequests
 from c4desk.ui.event_bridge import EventBridge
 from c4desk.ui.lpr.bolo_dialog import BoloDialog
 from c4desk.ui.lpr.hit_view import HotlistHitView, insert_into
@@ -73,8 +71,7 @@ from c4desk.ui.ptz.auto_slew import AutoSlew
 from c4desk.ui.ptz.ptz_panel import PtzPanel
 from c4desk.ui.review import ReviewPanel
 from c4desk.ui.timefmt import local_time
-from c4desk.ui.wall.bookmark_dialog import BookmarkDialog, reveal_on_timeline
-from c4desk.ui.wall.clip_marks import ClipMarks
+from c4desk.ui.wall.bookmark_dialog import reveal_on_timeline
 from c4desk.ui.wall.controller import WallController
 from c4desk.ui.wall.hop_overlay import HopController
 from c4desk.ui.wall.live_grid import LiveGrid
@@ -152,7 +149,6 @@ class MainWindow(QMainWindow):
         self.lpr_dock = self._dock("lpr", "Plates", self.lpr_tabs, Qt.DockWidgetArea.RightDockWidgetArea)
         self.ptz_dock = self._dock("ptz", "PTZ", self.ptz_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.timeline_dock = self._dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.clip_marks = ClipMarks()
         # CJIS audits who viewed which camera, live or recorded; an alert's response view says which alert (the
         # "alert to first camera view" figure is measured from these records).
         self._on_screen: set[tuple[str, bool]] = set()
@@ -168,6 +164,10 @@ class MainWindow(QMainWindow):
         # What the analyst works on here (alerts answered, trails followed, plates run): Ctrl+N files it as a case.
         self.session_work = SessionWork()
         self.case_panel.session_work = self.session_work
+        self.clip_requests = ClipRequests(services, self.analytics_actor, self.grid, self.playback, self,
+                                          current_case=self.case_panel.current_case,
+                                          cameras=lambda: list(self._cameras.values()))
+        self.clip_marks = self.clip_requests.marks
         self.cases_dock = self._dock("cases", "Cases", self.case_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.review_panel = ReviewPanel(services, self.analytics_actor)
         self.review_dock = self._dock("review", "Review", self.review_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -325,6 +325,8 @@ class MainWindow(QMainWindow):
         self.grid.ptz_center_requested.connect(self.on_ptz_center)
         self.grid.ptz_zoom_requested.connect(self.on_ptz_zoom)
         self.grid.clip_requested.connect(self.on_clip_request)
+        self.clip_requests.message.connect(self.statusBar().showMessage)
+        self.clip_requests.bookmarked.connect(self._on_bookmarked)
         self.grid.view_changed.connect(self._audit_viewing)
         self.playback.mode_changed.connect(lambda *_: self._audit_viewing())
         self.alert_queue.alert_selected.connect(self.map_view.select_alert)
@@ -605,65 +607,13 @@ class MainWindow(QMainWindow):
             self.review_panel.on_bus_event(event)
 
     def on_clip_request(self, tile: VideoView | None, what: str) -> None:
-        """Mark in, mark out, tag a clip or bookmark on ``tile`` at the moment it shows (playback time, or now
-        live)."""
-        if tile is None or tile.camera is None:
-            self.statusBar().showMessage("Select a tile with a camera first", 5000)
-            return
-        camera = tile.camera
-        view = self.playback.for_grid(self.grid)
-        live = not view.active
-        at = datetime.now(UTC) if live else view.clock_for(tile).position()
-        if what == "in":
-            self.clip_marks.mark_in(camera.id, at)
-            self.statusBar().showMessage(f"{camera.name}: in at {local_time(at)}", 5000)
-            return
-        if what == "out":
-            self.clip_marks.mark_out(camera.id, at)
-            self.statusBar().showMessage(f"{camera.name}: out at {local_time(at)}", 5000)
-            return
-        if what == "bookmark":
-            marker = BookmarkDialog(self.services.recordings, self.analytics_actor, camera.id, at, self,
-                                    camera_name=camera.name, case=self.case_panel.current_case(), live=live)
-            marker.bookmarked.connect(lambda mark: self._on_bookmarked(camera.name, mark))
-            marker.open()
-            return
-        start, end = self.clip_marks.span(camera.id, at, live=live)
-        if what == "tag":
-            self._tag_now(camera, start, end)
-            return
-        case = self.case_panel.current_case()
-        dialog = ClipDialog(self.services, self.analytics_actor, camera.id, start, end, self,
-                            case=case.number if case is not None else None, cameras=list(self._cameras.values()))
-        dialog.tagged.connect(lambda clip: self._on_clip_tagged(camera.id, clip))
-        dialog.open()
+        """I, O, T, Shift+T, B on ``tile`` (see ui/clip_requests.py)."""
+        self.clip_requests.handle(tile, what)
 
-    def _tag_now(self, camera: Camera, start: datetime, end: datetime) -> None:
-        """One key, one clip: stored (with its evidence hold) in the background; the wall never waits."""
-        clips, actor = self.services.clips, self.analytics_actor()
-
-        def tagged(clip: Clip) -> None:
-            self.clip_marks.clear(camera.id)
-            self.statusBar().showMessage(
-                f"Clip {clip.id} tagged on {camera.name}, {local_time(start)}-{local_time(end)} (kept under evidence "
-                "hold). Ctrl+N files it in a new case; Shift+T tags with a note", 10_000)
-
-        def refused(exc: BaseException) -> None:
-            self.statusBar().showMessage(f"Clip not tagged on {camera.name}: {describe_error(exc)}", 10_000)
-
-        run_in_background(lambda: clips.tag(actor, camera.id, start, end), tagged, refused)
-
-    def _on_clip_tagged(self, camera_id: str, clip: object) -> None:
-        self.clip_marks.clear(camera_id)
-        self.statusBar().showMessage(f"Clip tagged on {camera_id}: it is kept (evidence hold) and listed under "
-                                     "My clips", 8000)
-
-    def _on_bookmarked(self, camera_name: str, mark: Bookmark) -> None:
+    def _on_bookmarked(self, mark: Bookmark) -> None:
         reveal_on_timeline(self.timeline, mark.at)
         if mark.case_id is not None:
             self.case_panel.detail.reload()  # the case's timeline lists its bookmarks
-        self.statusBar().showMessage(f"Bookmarked {camera_name} at {local_time(mark.at)}"
-                                     + (f": {mark.label}" if mark.label else ""), 5000)
 
     def _audit_viewing(self) -> None:
         """Write a view_live / view_recorded audit record for each camera that just came on screen; for an alert's
