@@ -41,11 +41,10 @@ from c4desk.ui.cases.common import (
     actor_of,
     describe_error,
     duration_text,
-    error_fields,
     from_qdatetime,
     guard,
-    mark_invalid,
     run_for,
+    show_refusal,
     to_qdatetime,
 )
 from c4desk.ui.timefmt import local_time
@@ -299,10 +298,7 @@ class ClipDialog(QDialog):
                               f"{describe_error(exc.cause)}")
             return
         guard(self.save_button, self._actor, Action.TAG_CLIPS, "Store the clip and hold its recording (Enter)")
-        bad = error_fields(exc)
-        for name, widget in self._fields.items():
-            mark_invalid(widget, bad.get(name))
-        self.status.failed(exc)
+        show_refusal(exc, self._fields, self.status)
 
     def _save_if_enabled(self) -> None:
         if self.save_button.isEnabled():

@@ -7,7 +7,7 @@ is shown as a message in the widget, never as a crash or a modal box that blocks
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,6 +115,15 @@ class StatusLine(QLabel):
 
     def failed(self, exc: BaseException) -> None:
         self.error(describe_error(exc))
+
+
+def show_refusal(exc: BaseException, fields: Mapping[str, QWidget], status: StatusLine) -> None:
+    """A form's save was refused: outline each field named (reason on hover), clear the others, say why below.
+    Nothing typed is lost: the form stays open as it was."""
+    bad = error_fields(exc)
+    for name, widget in fields.items():
+        mark_invalid(widget, bad.get(name))
+    status.failed(exc)
 
 
 def mark_invalid(widget: QWidget, reason: str | None) -> None:

@@ -28,11 +28,10 @@ from c4desk.ui.cases.common import (
     ActorSource,
     StatusLine,
     actor_of,
-    error_fields,
     from_qdatetime,
     guard,
-    mark_invalid,
     run_for,
+    show_refusal,
     to_qdatetime,
 )
 
@@ -134,7 +133,4 @@ class NewCaseDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         guard(self.save_button, self._actor, Action.EDIT_CASES, "Store the case (Enter)")
-        bad = error_fields(exc)
-        for name, widget in self._fields.items():
-            mark_invalid(widget, bad.get(name))
-        self.status.failed(exc)
+        show_refusal(exc, self._fields, self.status)

@@ -36,11 +36,10 @@ from c4desk.ui.cases.common import (
     ActorSource,
     StatusLine,
     actor_of,
-    error_fields,
     from_qdatetime,
     guard,
-    mark_invalid,
     run_for,
+    show_refusal,
     to_qdatetime,
 )
 
@@ -193,7 +192,4 @@ class TaskDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         self._update()
-        bad = error_fields(exc)
-        for name, widget in self._fields.items():
-            mark_invalid(widget, bad.get(name))
-        self.status.failed(exc)
+        show_refusal(exc, self._fields, self.status)

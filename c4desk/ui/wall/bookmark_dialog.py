@@ -34,12 +34,11 @@ from c4desk.ui.cases.common import (
     ActorSource,
     StatusLine,
     actor_of,
-    error_fields,
     guard,
-    mark_invalid,
     may,
     refusal,
     run_for,
+    show_refusal,
 )
 from c4desk.ui.timefmt import local_datetime
 from c4desk.ui.wall.timeline import TimelineWidget
@@ -141,10 +140,7 @@ class BookmarkDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         guard(self.save_button, self._actor, Action.TAG_CLIPS, SAVE_TIP)
-        bad = error_fields(exc)
-        for name, widget in self._fields.items():
-            mark_invalid(widget, bad.get(name))
-        self.status.failed(exc)
+        show_refusal(exc, self._fields, self.status)
 
     def _save_if_enabled(self) -> None:
         if self.save_button.isEnabled():
