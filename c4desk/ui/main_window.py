@@ -355,6 +355,7 @@ class MainWindow(QMainWindow):
         self.hops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.hops.follow_changed.connect(self._note_trail)
         self.hops.known_plate = self._selected_hit_plate
+        self.hops.current_case_id = lambda: case.id if (case := self.case_panel.current_case()) else None
         self.play_alert_action.triggered.connect(self.on_play_back_alert)
         self.playback.mode_changed.connect(lambda _grid, on: self.timeline_dock.show() if on else None)
 

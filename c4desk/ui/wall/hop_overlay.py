@@ -222,6 +222,9 @@ class HopController(QObject):
         self.plate = ""
         self.plate_reads: Sequence[LprRead] = ()
         self.known_plate: Callable[[], str] = lambda: ""  # the window's: the plate of the alert being worked
+        # The window's: the case open in the Cases dock; a trail started there belongs to it (else Ctrl+N's new case
+        # takes it).
+        self.current_case_id: Callable[[], int | None] = lambda: None
         self._heading: float | None = None  # the way the followed vehicle went at the last hop
         self._last_hop_at: datetime | None = None  # the time of the trail's last step
         self._tile: VideoView | None = None
@@ -252,7 +255,8 @@ class HopController(QObject):
         # with it. Giving a plate by hand is its own command.
         self.follow_action = QAction("Follow vehicle from the selected tile", window,
                                      shortcut=QKeySequence("Ctrl+Shift+F"))
-        self.follow_action.triggered.connect(lambda _=False: self.start_follow(plate=self.known_plate()))
+        self.follow_action.triggered.connect(
+            lambda _=False: self.start_follow(plate=self.known_plate(), case_id=self.current_case_id()))
         self.follow_plate_action = QAction("Follow vehicle with plate...", window, shortcut=QKeySequence("Ctrl+Alt+F"))
         self.follow_plate_action.triggered.connect(lambda _=False: self.ask_follow(window))
         self.stop_follow_action = QAction("Stop following", window)
@@ -463,7 +467,8 @@ class HopController(QObject):
                 return
             self.trail_id = trail_id
             self.follow_changed.emit(trail_id)
-            self.message.emit(f"Following on {camera_id} from {local_time(at)}: every hop is recorded")
+            self.message.emit(f"Following on {camera_id} from {local_time(at)}: every hop is recorded"
+                              + (" on the open case" if case_id is not None else ""))
             self._load_reads()
             self._redraw(trail_id)
             if on_started is not None:

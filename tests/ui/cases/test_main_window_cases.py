@@ -58,3 +58,19 @@ def test_a_supervisor_starts_with_the_queue_and_events_reach_it(qtbot: QtBot, wo
     qtbot.waitUntil(lambda: window.case_panel.current_case() is not None, timeout=5000)
     assert window.case_panel.table.selectionModel().selectedRows()[0].row() == 0
     shoot(window, "main-window-cases")
+
+
+def test_following_with_a_case_open_files_the_trail_in_that_case(qtbot: QtBot, world: World,
+                                                                 data_dir: Path) -> None:
+    case = world.services.cases.create(ANALYST, "26-0900", "shooting", title="Shots fired")
+    window = window_for(qtbot, world, data_dir, ANALYST)
+    window.case_panel.open_case(case.number)
+    qtbot.waitUntil(lambda: window.case_panel.current_case() is not None, timeout=5000)
+    camera = next(c for c in world.services.cameras.list() if c.id == "cam01")
+    window.grid.show_cameras([camera])
+    window.grid.select(window.grid.tiles[0])
+    with qtbot.waitSignal(window.hops.follow_changed, timeout=5000) as started:
+        window.hops.follow_action.trigger()  # Ctrl+Shift+F: at once, no question asked
+    trail = world.services.trails.get(started.args[0])
+    assert trail is not None and trail.case_id == case.id and [s.camera_id for s in trail.steps] == ["cam01"]
+    window.hops.stop_follow()
