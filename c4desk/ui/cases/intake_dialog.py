@@ -32,7 +32,7 @@ from c4desk.hub.services import Services
 from c4desk.store.case_intake import CaseIntake, SearchLog
 from c4desk.store.cases import Case
 from c4desk.store.clips import EDITABLE, Clip
-from c4desk.ui.cases.common import OUTCOME_LABELS, ActorSource, actor_of, guard, run_for
+from c4desk.ui.cases.common import OUTCOME_LABELS, ActorSource, actor_of, error_fields, guard, run_for
 from c4desk.ui.cases.new_case_dialog import NewCaseDialog
 from c4desk.ui.cases.session_work import Proposal, SessionWork, propose, searched
 from c4desk.ui.timefmt import local_time
@@ -73,6 +73,7 @@ class CaseIntakeDialog(NewCaseDialog):
         self.items.itemChanged.connect(lambda _item: self._update_search())
         self.resize(620, 640)
         self._ready = False
+        self._suggested = ""  # the centre's number put in the field (not typed by the analyst)
         self._trails: list[Trail] = []
         self._cameras: tuple[str, ...] = ()
         self._window: tuple[datetime, datetime] | None = None
@@ -116,6 +117,7 @@ class CaseIntakeDialog(NewCaseDialog):
         proposal = self.proposal = propose(self._work, trails, unfiled, datetime.now(UTC))
         if not self.number.text().strip():  # not already typed over while the draft was gathered
             self.number.setText(number)
+            self._suggested = number
             self.number.selectAll()
         if proposal.case_type:
             self.case_type.setCurrentText(proposal.case_type)
@@ -174,6 +176,21 @@ class CaseIntakeDialog(NewCaseDialog):
         self.outcome.setCurrentIndex(self.outcome.findData("useful_video" if clips else STILL_SEARCHING))
         self.submit.setEnabled(bool(clips))
         self.submit.setChecked(bool(clips))
+
+    def _on_failed(self, exc: BaseException) -> None:
+        super()._on_failed(exc)
+        if self._suggested and self.number.text().strip() == self._suggested and "number" in error_fields(exc):
+            # Another seat opened a case with the same centre number meanwhile: offer the next one.
+            taken, intake, year = self._suggested, self._services.case_intake, datetime.now().year
+
+            def offer(number: str) -> None:
+                if self.number.text().strip() == taken:
+                    self.number.setText(number)
+                    self._suggested = number
+                    self.number.selectAll()
+                    self.status.error(f"{taken} was taken meanwhile; {number} is filled in: Enter opens the case")
+
+            run_for(self, lambda: intake.suggest_number(year), offer)
 
     def _enable_saving(self) -> None:
         guard(self.save_button, self._actor, Action.EDIT_CASES, "Open the case with the ticked items (Enter)")

@@ -108,3 +108,17 @@ def test_a_wall_operator_cannot_open_the_case(qtbot: QtBot, world: World) -> Non
     qtbot.waitUntil(lambda: "Nothing worked" in dialog.items.item(0).text() if dialog.items.count() else False,
                     timeout=5000)
     assert not dialog.save_button.isEnabled() and "wall_operator" in dialog.save_button.toolTip()
+
+
+def test_a_centre_number_taken_meanwhile_is_replaced_by_the_next(qtbot: QtBot, world: World) -> None:
+    dialog = CaseIntakeDialog(world.services, ANALYST, session_of(world, datetime.now(UTC)))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5000)
+    first = dialog.number.text()
+    world.services.cases.create(ANALYST, first, "other")  # another seat was quicker
+    dialog.on_save()
+    qtbot.waitUntil(lambda: dialog.number.text() != first, timeout=5000)
+    assert dialog.number.text() == first[:-4] + "0002" and "taken meanwhile" in dialog.status.text()
+    dialog.on_save()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=5000)
+    assert world.services.cases.get(first[:-4] + "0002") is not None
