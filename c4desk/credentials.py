@@ -18,6 +18,8 @@ from keyring.errors import KeyringError
 log = logging.getLogger(__name__)
 SERVICE = "c4desk"
 HUB_TOKEN = "hub-token"
+# The centre's Ed25519 evidence-signing key (PKCS#8 PEM); see c4desk.evidence.signing.
+EVIDENCE_SIGNING_KEY = "evidence-signing-key"
 
 
 def get_secret(name: str) -> str | None:

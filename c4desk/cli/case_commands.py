@@ -2,7 +2,8 @@
 
 Every command that changes or exports data acts as ``--user`` (or ``C4DESK_USER``) with the password from
 ``C4DESK_PASSWORD`` or a prompt, and is checked and audited exactly like the UI. ``evidence verify`` needs no
-database and no login. JSON outputs (``--json``) are a scripting interface: keep their shape stable.
+database and no login; ``evidence key`` shows (and on first use makes) the centre's evidence-signing key. JSON
+outputs (``--json``) are a scripting interface: keep their shape stable.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from c4desk.cli import Subcommands, UserError, print_json
 from c4desk.cli.auth import add_actor_options, cli_actor
@@ -25,6 +26,9 @@ from c4desk.domain.permissions import Actor, PermissionDenied
 from c4desk.hub.services import Services
 from c4desk.store.cases import CASE_STATUSES, LINK_KINDS, TASK_OUTCOMES, CaseFilter, CaseNotFound
 from c4desk.store.clips import ClipNotFound
+
+if TYPE_CHECKING:
+    from c4desk.evidence.verify import SignatureCheck
 
 LINK_OPTIONS = {"alert": "--alert", "plate": "--plate", "plate_read": "--plate-read", "trail": "--trail",
                 "snapshot": "--snapshot", "bookmark": "--bookmark"}
@@ -95,15 +99,22 @@ def register(cli: Subcommands) -> None:
     export.add_argument("case", metavar="CASE")
     export.add_argument("--out", type=Path, metavar="DIR",
                         help="the package folder to create; must not exist (default: DATA_DIR/exports/CASE_TIME)")
-    verify = cli.sub("evidence", "verify", "check a package against its manifest (no database needed)",
+    verify = cli.sub("evidence", "verify", "check a package against its manifest and signature (no database needed)",
                      cmd_evidence_verify)
     verify.add_argument("package", type=Path, metavar="DIR")
     verify.add_argument("--expect", metavar="SHA256", help="the manifest's SHA-256 as recorded at export")
     verify.add_argument("--registered", action="store_true",
                         help="also check that this database recorded exporting exactly this manifest")
+    known = verify.add_mutually_exclusive_group()
+    known.add_argument("--key", type=Path, metavar="PUBKEY_FILE",
+                       help="the centre's public signing key (PEM): the package must be signed by it")
+    known.add_argument("--fingerprint", metavar="HEX",
+                       help="the centre's signing-key fingerprint (64 hex digits): the package must be signed by it")
+    key = cli.sub("evidence", "key", "the centre's evidence-signing key: fingerprint and public key file (made if "
+                  "missing)", cmd_evidence_key)
 
     for parser in (create, show, listing, status, link, unlink, task, note, add, submit, review, queue, mine,
-                   export, verify):
+                   export, verify, key):
         parser.add_argument("--json", action="store_true")
     for parser in (create, status, link, unlink, task, note, add, submit, review, queue, mine, export):
         add_actor_options(parser)
@@ -314,6 +325,7 @@ def cmd_clip_mine(args: argparse.Namespace, paths: Paths, settings: Settings) ->
 
 def cmd_evidence_export(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     from c4desk.evidence.export import ExportError, default_package_dir, export_case
+    from c4desk.evidence.signing import SigningKeyError, centre_key
     from c4desk.hub.evidence_sources import export_sources
 
     out = args.out or default_package_dir(paths.exports_dir, args.case)
@@ -324,11 +336,13 @@ def cmd_evidence_export(args: argparse.Namespace, paths: Paths, settings: Settin
 
     with _session(args, paths, settings) as s:
         try:
+            actor = _actor(s)
+            signer = centre_key(paths.data_dir)
             sources = export_sources(s.services, paths.media_dir / "snapshots")
-            result = export_case(sources, _actor(s), args.case, out, settings.evidence, progress=progress)
+            result = export_case(sources, actor, args.case, out, settings.evidence, progress=progress, signer=signer)
         except KeyboardInterrupt:  # Ctrl+C: the export removed its partial folder and audited the failure
             raise UserError("export interrupted; nothing was written") from None
-        except ExportError as exc:
+        except (ExportError, SigningKeyError) as exc:
             raise UserError(str(exc)) from None
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -336,13 +350,26 @@ def cmd_evidence_export(args: argparse.Namespace, paths: Paths, settings: Settin
         print(f"c4desk: left out {item.kind} {item.id}: {item.reason}", file=sys.stderr)
     return _emit(args, result.as_dict(), lambda: (
         f"{result.package}\n{len(result.clips)} clip(s), {len(result.stills)} still(s), {result.files} files, "
-        f"{result.bytes} bytes\nmanifest SHA-256 {result.manifest_sha256} (record it on the custody form)"))
+        f"{result.bytes} bytes\nmanifest SHA-256 {result.manifest_sha256} (record it on the custody form)\n"
+        f"signed by the centre's key {signer.fingerprint}"))
 
 
 def cmd_evidence_verify(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.evidence.signing import load_public_key, normalize_fingerprint
     from c4desk.evidence.verify import MANIFEST_PROBLEM, Problem, check_package
 
-    result = check_package(args.package, args.expect)
+    known_key, known_fingerprint = None, None
+    if args.key is not None:
+        try:
+            known_key = load_public_key(args.key.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise UserError(f"--key: {args.key}: {exc}") from None
+    if args.fingerprint is not None:
+        try:
+            known_fingerprint = normalize_fingerprint(args.fingerprint)
+        except ValueError as exc:
+            raise UserError(f"--fingerprint: {exc}") from None
+    result = check_package(args.package, args.expect, known_key=known_key, known_fingerprint=known_fingerprint)
     problems = list(result.problems)
     if args.registered and result.manifest_sha256 is not None:
         with _session(args, paths, settings, login=False) as s:
@@ -352,10 +379,37 @@ def cmd_evidence_verify(args: argparse.Namespace, paths: Paths, settings: Settin
                                                                        "recorded in this database"))
     if args.json:
         print_json({"ok": not problems, "manifest_sha256": result.manifest_sha256,
-                    "files_checked": result.files_checked, "problems": [p.as_dict() for p in problems]})
-    elif problems:
+                    "files_checked": result.files_checked, "signature": result.signature.as_dict(),
+                    "problems": [p.as_dict() for p in problems]})
+    elif problems:  # one line per problem, each naming its file (nothing else: scripts grep these)
         for problem in problems:
             print(problem)
     else:
         print(f"OK ({result.files_checked} files match; manifest SHA-256 {result.manifest_sha256})")
+        print(_signature_note(result.signature))
     return 1 if problems else 0
+
+
+def _signature_note(signature: SignatureCheck) -> str:
+    """The line after OK: who signed, and how far that is proven (a package can carry any key)."""
+    if signature.status != "valid":
+        return ("unsigned: nothing in the package shows who made it (an export from before packages were signed, "
+                "or its signature was removed)")
+    if signature.known_key:
+        return f"signed by the expected key {signature.fingerprint}"
+    return (f"signed by key {signature.fingerprint} (not checked against a known key: pass --key or "
+            "--fingerprint)")
+
+
+def cmd_evidence_key(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.evidence.signing import SigningKeyError, centre_key
+
+    try:
+        key = centre_key(paths.data_dir)
+    except SigningKeyError as exc:
+        raise UserError(str(exc)) from None
+    return _emit(args, key.as_dict(), lambda: "\n".join((
+        f"centre evidence-signing key (Ed25519){' - made now' if key.created else ''}",
+        f"fingerprint  {key.fingerprint}",
+        f"public key   {key.public_key_file}  (publish it, with the fingerprint)",
+        f"private key  {key.stored_in}")))

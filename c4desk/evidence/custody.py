@@ -46,6 +46,7 @@ class ExportEntry:
     case_number: str
     package_id: str
     summary: str
+    key_fingerprint: str | None = None  # the key that signs this package's manifest (None: unsigned)
 
 
 def _when(at: datetime) -> str:
@@ -64,6 +65,8 @@ def _describe(detail: dict[str, Any]) -> str:
 
 
 def custody_log(case_number: str, entries: Sequence[AuditLike], export: ExportEntry) -> str:
+    signed = "" if export.key_fingerprint is None else \
+        f"; manifest.json signed with the centre's Ed25519 key, fingerprint {export.key_fingerprint} (manifest.sig)"
     lines = [
         f"# Chain of custody: case {case_number}, evidence package {export.package_id}",
         "# All times UTC. Fields: time | user@workstation | event | object | outcome | what | audit record",
@@ -73,6 +76,6 @@ def custody_log(case_number: str, entries: Sequence[AuditLike], export: ExportEn
                                  _describe(e.detail).replace("\n", " "), f"audit #{e.id} {e.hash}")))
     lines.append(" | ".join((_when(export.at), _who(export.username, export.workstation), "export",
                              f"case:{export.case_number}", "success",
-                             f"this package, exported by {export.username} ({export.role}): {export.summary}",
+                             f"this package, exported by {export.username} ({export.role}): {export.summary}{signed}",
                              "audit record written when the package was put in place")))
     return "\n".join(lines) + "\n"

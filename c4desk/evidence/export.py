@@ -8,7 +8,9 @@ manifest until its last moment) and is removed by the next export to the same de
 gone. An existing destination is never overwritten: the export stops with ExportError before doing any work.
 
 The clip cutter is passed in (``ExportSources.cutter``, normally ``c4desk.media.clip_cut.cut_clip``): evidence and
-media are sibling layers and do not import each other.
+media are sibling layers and do not import each other. So is the signer (``signer``, normally
+``c4desk.evidence.signing.centre_key(data_dir)``): the export does not know where the data directory is, and the
+caller loads the key before the work starts, so a missing key stops an export before anything is cut.
 """
 
 from __future__ import annotations
@@ -37,12 +39,15 @@ from c4desk.evidence.manifest import (
     FORMAT,
     MANIFEST,
     MANIFEST_HASH,
+    PACKAGE_KEY,
     REPORT,
+    SIGNATURE,
     STILLS_DIR,
     file_entries,
     write_manifest,
 )
 from c4desk.evidence.report import render_report
+from c4desk.evidence.signing import ALGORITHM, PackageSigner
 from c4desk.store.cameras import CameraRepository
 from c4desk.store.cases import Case, CaseRepository
 from c4desk.store.clips import Clip, ClipRepository
@@ -173,11 +178,13 @@ class ExportResult:
     stills: tuple[int, ...]
     left_out: tuple[LeftOut, ...]
     seconds: float
+    key_fingerprint: str | None = None  # of the key that signed the manifest; None: the package is unsigned
 
     def as_dict(self) -> dict[str, Any]:
         return {"package": str(self.package), "manifest_sha256": self.manifest_sha256, "export_id": self.export_id,
                 "files": self.files, "bytes": self.bytes, "clips": list(self.clips), "stills": list(self.stills),
-                "left_out": [x.as_dict() for x in self.left_out], "seconds": round(self.seconds, 3)}
+                "left_out": [x.as_dict() for x in self.left_out], "seconds": round(self.seconds, 3),
+                "signing_key_fingerprint": self.key_fingerprint}
 
 
 class ExportError(RuntimeError):
@@ -196,14 +203,16 @@ def default_package_dir(exports_dir: Path, case_number: str, at: datetime | None
 
 def export_case(sources: ExportSources, actor: Actor, case_number: str, out_dir: Path | str,
                 settings: EvidenceSettings, *, progress: ProgressFn | None = None,
-                cancel: Cancel | None = None) -> ExportResult:
+                cancel: Cancel | None = None, signer: PackageSigner | None = None) -> ExportResult:
     """Write the evidence package of case ``case_number`` to the new folder ``out_dir``.
 
     Needs EXPORT_EVIDENCE (PermissionDenied, audited). With ``settings.require_approval`` only approved clips are
     exported; otherwise every clip that was not rejected. Clips and stills that cannot be exported are listed in
     ``ExportResult.left_out`` (and in the manifest and report) with the reason. ``progress(fraction, message)``
-    reports work done; ``cancel.is_set()`` stops the export (ExportCancelled). Raises ExportError (nothing at
-    the destination) when the destination exists or nothing can be exported.
+    reports work done; ``cancel.is_set()`` stops the export (ExportCancelled). ``signer`` (the centre's key) signs
+    the manifest and puts its public key in the package; without one the package is unsigned, which
+    ``verify`` reports. Raises ExportError (nothing at the destination) when the destination exists or nothing
+    can be exported.
     """
     started = time.monotonic()
     case = sources.cases.authorize_export(actor, case_number)
@@ -218,10 +227,12 @@ def export_case(sources: ExportSources, actor: Actor, case_number: str, out_dir:
     report = progress or (lambda _f, _m: None)
     try:
         work.mkdir()
-        built = _Build(sources, actor, case, work, settings, report, cancel)
+        built = _Build(sources, actor, case, work, settings, report, cancel, signer)
         manifest, manifest_sha = built.run()
         files = file_entries(work)
-        size = sum(f["bytes"] for f in files) + (work / MANIFEST).stat().st_size + (work / MANIFEST_HASH).stat().st_size
+        integrity = [work / name for name in (MANIFEST, MANIFEST_HASH, SIGNATURE) if (work / name).is_file()]
+        size = sum(f["bytes"] for f in files) + sum(p.stat().st_size for p in integrity)
+        signing = {} if signer is None else {"signing_key": signer.fingerprint}
         _check(cancel)
         placed: list[bool] = []
 
@@ -234,9 +245,10 @@ def export_case(sources: ExportSources, actor: Actor, case_number: str, out_dir:
 
         try:
             record = sources.cases.record_export(
-                actor, case, path=str(destination), manifest_sha256=manifest_sha, files=len(files) + 2, size=size,
-                detail={"package_id": manifest["package_id"], "clips": [c["id"] for c in manifest["clips"]],
-                        "stills": [s["id"] for s in manifest["stills"]], "left_out": manifest["left_out"]},
+                actor, case, path=str(destination), manifest_sha256=manifest_sha, files=len(files) + len(integrity),
+                size=size, detail={"package_id": manifest["package_id"], "clips": [c["id"] for c in manifest["clips"]],
+                                   "stills": [s["id"] for s in manifest["stills"]],
+                                   "left_out": manifest["left_out"], **signing},
                 finalize=place)
         except BaseException:
             if placed:  # the rename happened but the record did not commit: take the package back out
@@ -252,10 +264,11 @@ def export_case(sources: ExportSources, actor: Actor, case_number: str, out_dir:
         raise
     report(1.0, "done")
     return ExportResult(package=destination, manifest_sha256=manifest_sha, export_id=record.id,
-                        files=len(files) + 2, bytes=size, clips=tuple(c["id"] for c in manifest["clips"]),
+                        files=len(files) + len(integrity), bytes=size, clips=tuple(c["id"] for c in manifest["clips"]),
                         stills=tuple(s["id"] for s in manifest["stills"]),
                         left_out=tuple(LeftOut(x["kind"], x["id"], x["reason"]) for x in manifest["left_out"]),
-                        seconds=time.monotonic() - started)
+                        seconds=time.monotonic() - started,
+                        key_fingerprint=None if signer is None else signer.fingerprint)
 
 
 def _check(cancel: Cancel | None) -> None:
@@ -327,9 +340,9 @@ class _Build:
     """One package being written into ``work``."""
 
     def __init__(self, sources: ExportSources, actor: Actor, case: Case, work: Path, settings: EvidenceSettings,
-                 report: ProgressFn, cancel: Cancel | None) -> None:
+                 report: ProgressFn, cancel: Cancel | None, signer: PackageSigner | None) -> None:
         self.s, self.actor, self.case, self.work = sources, actor, case, work
-        self.settings, self.report, self.cancel = settings, report, cancel
+        self.settings, self.report, self.cancel, self.signer = settings, report, cancel, signer
         self.left_out: list[LeftOut] = []
         self.exported_at = datetime.now(UTC)
         self.package_id = str(uuid.uuid4())
@@ -369,14 +382,18 @@ class _Build:
         summary = (f"{len(clip_entries)} clip(s), {len(still_entries)} still(s)"
                    + (f"; left out: {', '.join(f'{x.kind} {x.id}' for x in self.left_out)}" if self.left_out else ""))
         events = self.s.cases.custody_events(self.case, [c.id for c in clips])
+        fingerprint = None if self.signer is None else self.signer.fingerprint
         export = ExportEntry(at=self.exported_at, username=self.actor.username, role=self.actor.role.value,
                              workstation=self.actor.workstation, case_number=self.case.number,
-                             package_id=self.package_id, summary=summary)
+                             package_id=self.package_id, summary=summary, key_fingerprint=fingerprint)
+        if self.signer is not None:
+            write_new(self.work / PACKAGE_KEY, self.signer.public_pem)
         write_new(self.work / CUSTODY, custody_log(self.case.number, events, export).encode("utf-8"))
         files = file_entries(self.work)
         write_new(self.work / REPORT, render_report(manifest, files).encode("utf-8"))
         manifest["files"] = file_entries(self.work)
-        digest = write_manifest(self.work, manifest)
+        # The signature covers the final manifest bytes, file list and signer's fingerprint included.
+        digest = write_manifest(self.work, manifest, None if self.signer is None else self.signer.sign)
         for folder in (self.work / CLIPS_DIR, self.work / STILLS_DIR, self.work):
             if folder.is_dir():
                 fsync_dir(folder)
@@ -483,5 +500,8 @@ class _Build:
             "clips": clips,
             "stills": stills,
             "left_out": [x.as_dict() for x in self.left_out],
+            "signed_by": None if self.signer is None else {
+                "algorithm": ALGORITHM, "key_fingerprint": self.signer.fingerprint, "public_key": PACKAGE_KEY,
+                "signature": SIGNATURE, "covers": f"the exact bytes of {MANIFEST}"},
             "files": [],
         }

@@ -62,6 +62,15 @@ def render_report(manifest: dict[str, Any], files: list[dict[str, Any]]) -> str:
                     [_row(exported["username"], exported["role"], exported["workstation"], _t(manifest["exported_at"]),
                           f"{manifest['tool']['name']} {manifest['tool']['version']}", manifest["package_id"],
                           mono=(5,))])]
+    signed = manifest.get("signed_by")
+    if isinstance(signed, dict):
+        parts.append(f"<p>Signed: <code>{_e(signed.get('signature'))}</code> is the centre's "
+                     f"{_e(signed.get('algorithm'))} signature of <code>manifest.json</code>, by the key with "
+                     f"fingerprint <span class=\"mono\">{_e(signed.get('key_fingerprint'))}</span> (public key "
+                     f"<code>{_e(signed.get('public_key'))}</code>). Compare this fingerprint with the one the centre "
+                     "publishes: a package can carry any key.</p>")
+    else:
+        parts.append("<p class=\"warn\">This package is not signed.</p>")
     if manifest.get("require_approval"):
         parts.append("<p>Only clips approved by a supervisor are included (agency setting).</p>")
 
@@ -114,8 +123,11 @@ def render_report(manifest: dict[str, Any], files: list[dict[str, Any]]) -> str:
     parts.append("<h2>Checking this package</h2><p>Every file's SHA-256 is in <code>manifest.json</code>; "
                  "<code>manifest.sha256</code> holds the manifest's own hash and the same file hashes in "
                  "<code>sha256sum</code> format. Check with <code>c4desk evidence verify FOLDER</code>, or "
-                 "<code>sha256sum -c manifest.sha256</code> in this folder. Compare the manifest's SHA-256 with "
-                 "the one recorded at export (custody form, or the c4desk database) to rule out a rewritten "
-                 "manifest.</p>")
+                 "<code>sha256sum -c manifest.sha256</code> in this folder. A rewritten manifest is ruled out by "
+                 "its signature checked against the centre's published key: <code>c4desk evidence verify FOLDER "
+                 "--fingerprint HEX</code> (or <code>--key FILE</code>), or <code>openssl pkeyutl -verify -pubin "
+                 "-inkey CENTRE.pub -rawin -in manifest.json -sigfile manifest.sig</code> with the centre's public "
+                 "key file; or by comparing the manifest's SHA-256 with the one recorded at export (custody form, "
+                 "or the c4desk database).</p>")
     parts.append("</body></html>\n")
     return "\n".join(parts)

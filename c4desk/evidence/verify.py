@@ -1,31 +1,53 @@
 """Check an evidence package against its manifest, on any machine: no database, no c4desk settings.
 
 Reports every changed, missing and extra file, an edited manifest (see ``manifest`` for what can and cannot be
-detected without a copy of the manifest's hash kept outside the package), and, when the caller has that copy
-(``expected_manifest_sha256``), whether this is the very manifest that was exported.
+detected from the package alone), a signature that does not match the manifest and, when the caller has them,
+whether this is the very manifest that was exported (``expected_manifest_sha256``) and whether it was signed by
+the centre's key (``known_key`` or ``known_fingerprint``). Without a known key the signature is checked with the
+package's own public key: that shows the manifest is unchanged since it was signed, not who signed it, and
+``Verification.signature`` says so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from c4desk.evidence.hashing import sha256_file
-from c4desk.evidence.manifest import FORMAT, MANIFEST, MANIFEST_HASH, RESERVED, read_sums, safe_relative
+from c4desk.evidence.manifest import (
+    FORMAT,
+    MANIFEST,
+    MANIFEST_HASH,
+    PACKAGE_KEY,
+    RESERVED,
+    SIGNATURE,
+    read_sums,
+    safe_relative,
+)
+from c4desk.evidence.signing import fingerprint, load_public_key, normalize_fingerprint, signature_valid
 
 # Kinds of problem, in the order they are listed.
 MANIFEST_PROBLEM = "manifest"
+SIGNATURE_PROBLEM = "signature"
 CHANGED = "changed"
 MISSING = "missing"
 EXTRA = "extra"
-_ORDER = {MANIFEST_PROBLEM: 0, MISSING: 1, CHANGED: 2, EXTRA: 3}
+_ORDER = {MANIFEST_PROBLEM: 0, SIGNATURE_PROBLEM: 1, MISSING: 2, CHANGED: 3, EXTRA: 4}
+
+# What the signature check found.
+UNSIGNED = "unsigned"  # no signature, and the manifest does not claim one (exported before packages were signed)
+VALID = "valid"
+INVALID = "invalid"  # see the problems
 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # manifest | missing | changed | extra
+    kind: str  # manifest | signature | missing | changed | extra
     path: str  # relative to the package
     detail: str
 
@@ -37,28 +59,47 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class SignatureCheck:
+    status: str  # unsigned | valid | invalid
+    fingerprint: str | None  # the key the signature was checked with (valid: the signer)
+    known_key: bool  # checked against a key the caller knows, not only the package's own
+
+    def as_dict(self) -> dict[str, object]:
+        return {"status": self.status, "fingerprint": self.fingerprint, "known_key": self.known_key}
+
+
+@dataclass(frozen=True)
 class Verification:
     problems: tuple[Problem, ...]
     manifest_sha256: str | None  # of manifest.json as found (None when it is missing)
     files_checked: int
+    signature: SignatureCheck = SignatureCheck(UNSIGNED, None, False)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_package(package: Path | str, expected_manifest_sha256: str | None = None) -> list[Problem]:
+def verify_package(package: Path | str, expected_manifest_sha256: str | None = None, *,
+                   known_key: Ed25519PublicKey | None = None, known_fingerprint: str | None = None) -> list[Problem]:
     """The problems found in ``package`` (an empty list: every file matches)."""
-    return list(check_package(package, expected_manifest_sha256).problems)
+    return list(check_package(package, expected_manifest_sha256, known_key=known_key,
+                              known_fingerprint=known_fingerprint).problems)
 
 
-def check_package(package: Path | str, expected_manifest_sha256: str | None = None) -> Verification:
+def check_package(package: Path | str, expected_manifest_sha256: str | None = None, *,
+                  known_key: Ed25519PublicKey | None = None, known_fingerprint: str | None = None) -> Verification:
+    """Check ``package``. With ``known_key`` or ``known_fingerprint`` (the centre's), a package that is unsigned or
+    signed by any other key fails. ValueError for a malformed ``known_fingerprint`` or one that is not
+    ``known_key``'s."""
+    expected_signer = _expected_signer(known_key, known_fingerprint)
     root = Path(package)
     if not root.is_dir():
         return Verification((Problem(MISSING, str(root), "no such package folder"),), None, 0)
     problems: list[Problem] = []
     sums = _read_sums(root, problems)
-    manifest, manifest_sha = _read_manifest(root, problems)
+    manifest, manifest_sha, manifest_data = _read_manifest(root, problems)
+    signature = _check_signature(root, manifest, manifest_data, problems, known_key, expected_signer)
 
     if manifest_sha is not None and sums is not None:
         recorded = sums.get(MANIFEST)
@@ -108,7 +149,77 @@ def check_package(package: Path | str, expected_manifest_sha256: str | None = No
         if rel not in expected and rel not in RESERVED:
             problems.append(Problem(EXTRA, rel, "in the package, not in the manifest"))
     problems.sort(key=lambda p: (_ORDER.get(p.kind, 9), p.path not in RESERVED, p.path))
-    return Verification(tuple(problems), manifest_sha, checked)
+    return Verification(tuple(problems), manifest_sha, checked, signature)
+
+
+def _expected_signer(known_key: Ed25519PublicKey | None, known_fingerprint: str | None) -> str | None:
+    expected = None if known_fingerprint is None else normalize_fingerprint(known_fingerprint)
+    if known_key is not None:
+        if expected is not None and expected != fingerprint(known_key):
+            raise ValueError(f"the fingerprint {expected} is not the given key's ({fingerprint(known_key)})")
+        expected = fingerprint(known_key)
+    return expected
+
+
+def _check_signature(root: Path, manifest: dict[str, Any] | None, data: bytes | None, problems: list[Problem],
+                     known_key: Ed25519PublicKey | None, expected: str | None) -> SignatureCheck:
+    """Check manifest.sig over manifest.json's bytes: with the known key when there is one, else the package's."""
+    known = expected is not None
+    declared = manifest.get("signed_by") if manifest is not None else None
+    claimed = str(declared.get("key_fingerprint", "")) if isinstance(declared, dict) else None
+    if not (root / SIGNATURE).is_file():
+        if claimed is not None:
+            problems.append(Problem(MISSING, SIGNATURE, "the manifest says it is signed; the signature is gone"))
+            return SignatureCheck(INVALID, None, known)
+        if known:
+            problems.append(Problem(SIGNATURE_PROBLEM, SIGNATURE, "the package is not signed: nothing shows that it "
+                                                                  f"comes from the key {expected}"))
+        return SignatureCheck(UNSIGNED, None, known)
+    if data is None:
+        return SignatureCheck(INVALID, None, known)  # the missing manifest is reported already
+    signature = (root / SIGNATURE).read_bytes()
+    own_key = _package_key(root, problems)
+    key = known_key or own_key
+    if key is None:
+        problems.append(Problem(SIGNATURE_PROBLEM, SIGNATURE, f"cannot be checked: the package has no usable "
+                                                              f"{PACKAGE_KEY}; check it against the centre's key"))
+        return SignatureCheck(INVALID, None, known)
+    signer = fingerprint(key)
+    if not signature_valid(key, data, signature):
+        if known_key is not None and own_key is not None and signature_valid(own_key, data, signature):
+            detail = f"signed by key {fingerprint(own_key)}, not by the expected key {signer}"
+        else:
+            detail = (f"does not match {MANIFEST}: the manifest was changed after it was signed, or the signature "
+                      f"was not made by key {signer}")
+        problems.append(Problem(SIGNATURE_PROBLEM, SIGNATURE, detail))
+        return SignatureCheck(INVALID, signer, known)
+    if expected is not None and signer != expected:
+        problems.append(Problem(SIGNATURE_PROBLEM, SIGNATURE, f"signed by key {signer}, not by the expected key "
+                                                              f"{expected}"))
+        return SignatureCheck(INVALID, signer, known)
+    if claimed is not None and not _same_key(claimed, signer):
+        problems.append(Problem(SIGNATURE_PROBLEM, MANIFEST, f"names key {claimed} as its signer, but was signed "
+                                                             f"by key {signer}"))
+        return SignatureCheck(INVALID, signer, known)
+    return SignatureCheck(VALID, signer, known)
+
+
+def _package_key(root: Path, problems: list[Problem]) -> Ed25519PublicKey | None:
+    path = root / PACKAGE_KEY
+    if not path.is_file():
+        return None
+    try:
+        return load_public_key(path.read_bytes())
+    except ValueError as exc:
+        problems.append(Problem(SIGNATURE_PROBLEM, PACKAGE_KEY, f"unusable: {exc}"))
+        return None
+
+
+def _same_key(claimed: str, signer: str) -> bool:
+    try:
+        return normalize_fingerprint(claimed) == signer
+    except ValueError:
+        return False
 
 
 def _read_sums(root: Path, problems: list[Problem]) -> dict[str, str] | None:
@@ -127,18 +238,20 @@ def _read_sums(root: Path, problems: list[Problem]) -> dict[str, str] | None:
     return sums
 
 
-def _read_manifest(root: Path, problems: list[Problem]) -> tuple[dict[str, Any] | None, str | None]:
+def _read_manifest(root: Path, problems: list[Problem]) -> tuple[dict[str, Any] | None, str | None, bytes | None]:
+    """The manifest, its SHA-256 and its bytes, read once: the hash and the signature are checked on the same bytes."""
     path = root / MANIFEST
     if not path.is_file():
         problems.append(Problem(MISSING, MANIFEST, "the package has no manifest"))
-        return None, None
-    digest = sha256_file(path)
+        return None, None, None
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        manifest = json.loads(path.read_bytes().decode("utf-8"))
+        manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(Problem(MANIFEST_PROBLEM, MANIFEST, f"not valid JSON: {exc}"))
-        return None, digest
+        return None, digest, data
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         problems.append(Problem(MANIFEST_PROBLEM, MANIFEST, f"not a {FORMAT} manifest"))
-        return None, digest
-    return manifest, digest
+        return None, digest, data
+    return manifest, digest, data

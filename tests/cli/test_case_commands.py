@@ -163,7 +163,10 @@ def test_review_export_and_verify(site: Path, tmp_path: Path, monkeypatch: pytes
     assert "already exists" in capsys.readouterr().err
 
     assert run(site, "evidence", "verify", str(out)) == 0
-    assert capsys.readouterr().out.startswith("OK (4 files match; manifest SHA-256 " + result["manifest_sha256"])
+    ok, signed = capsys.readouterr().out.splitlines()
+    assert ok == f"OK (5 files match; manifest SHA-256 {result['manifest_sha256']})"
+    assert signed == (f"signed by key {result['signing_key_fingerprint']} (not checked against a known key: pass "
+                      "--key or --fingerprint)")
     assert run(site, "evidence", "verify", str(out), "--registered", "--expect", result["manifest_sha256"]) == 0
     capsys.readouterr()
     clip_file = next((out / "clips").glob("*.ts"))
@@ -199,3 +202,57 @@ def test_verify_needs_no_database(site: Path, tmp_path: Path, monkeypatch: pytes
     assert run(elsewhere, "evidence", "verify", str(tmp_path / "pkg")) == 0
     assert capsys.readouterr().out.startswith("OK")
     assert not (elsewhere / "c4desk.sqlite").exists()
+
+
+def test_verify_against_the_centres_key(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The investigator's check with the centre's published key or fingerprint: a forgery re-signed with another
+    key fails; a flipped byte still names only the changed file."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from c4desk.evidence.signing import fingerprint, load_public_key, public_key_path, public_key_pem
+
+    as_user(monkeypatch, "ana")
+    assert run(site, "case", "create", "--number", CASE, "--type", "shooting") == 0
+    assert run(site, "clip", "add", "--case", CASE, "--camera", "cam01", "--start", "2026-07-04T21:00:01Z",
+               "--end", "2026-07-04T21:00:02Z", "--json") == 0
+    capsys.readouterr()
+    assert run(site, "clip", "submit", "1") == 0
+    as_user(monkeypatch, "sam")
+    assert run(site, "clip", "review", "1", "--approve") == 0
+    out = tmp_path / "pkg"
+    assert run(site, "evidence", "export", CASE, "--out", str(out)) == 0
+    centre = capsys.readouterr().out.splitlines()[-1].removeprefix("signed by the centre's key ")
+    published = public_key_path(site)
+    assert fingerprint(load_public_key(published.read_bytes())) == centre
+
+    for known in (["--key", str(published)], ["--fingerprint", centre], ["--fingerprint", centre.replace(" ", "")]):
+        assert run(site, "evidence", "verify", str(out), *known) == 0
+        assert capsys.readouterr().out.splitlines()[1] == f"signed by the expected key {centre}"
+    assert run(site, "evidence", "verify", str(out), "--fingerprint", centre, "--json") == 0
+    assert out_json(capsys)["signature"] == {"status": "valid", "fingerprint": centre, "known_key": True}
+
+    # Another key's package (or this one re-signed by a forger) fails against the centre's fingerprint.
+    forger = Ed25519PrivateKey.generate()
+    (tmp_path / "forger.pub").write_bytes(public_key_pem(forger.public_key()))
+    assert run(site, "evidence", "verify", str(out), "--key", str(tmp_path / "forger.pub")) == 1
+    assert capsys.readouterr().out == (f"signature: manifest.sig: signed by key {centre}, not by the expected key "
+                                       f"{fingerprint(forger.public_key())}\n")
+    assert run(site, "evidence", "verify", str(out), "--fingerprint", fingerprint(forger.public_key())) == 1
+    assert "not by the expected key" in capsys.readouterr().out
+
+    assert run(site, "evidence", "verify", str(out), "--fingerprint", "abcd") == 2
+    assert "--fingerprint: expected the key's SHA-256 fingerprint: 64 hex digits" in capsys.readouterr().err
+    assert run(site, "evidence", "verify", str(out), "--key", str(tmp_path / "none.pub")) == 2
+    assert "--key: " in capsys.readouterr().err
+    (tmp_path / "junk.pub").write_text("junk")
+    assert run(site, "evidence", "verify", str(out), "--key", str(tmp_path / "junk.pub")) == 2
+    assert "not a PEM public key" in capsys.readouterr().err
+
+    clip_file = next((out / "clips").glob("*.ts"))
+    data = bytearray(clip_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    clip_file.write_bytes(bytes(data))
+    assert run(site, "evidence", "verify", str(out), "--fingerprint", centre) == 1
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"changed: clips/{clip_file.name}: SHA-256 ")

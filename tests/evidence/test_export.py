@@ -23,7 +23,8 @@ from c4desk.config import EvidenceSettings
 from c4desk.domain.permissions import PermissionDenied
 from c4desk.evidence.export import ExportCancelled, ExportError, default_package_dir, export_case
 from c4desk.evidence.hashing import sha256_file
-from c4desk.evidence.manifest import MANIFEST, MANIFEST_HASH
+from c4desk.evidence.manifest import MANIFEST, MANIFEST_HASH, PACKAGE_KEY, SIGNATURE
+from c4desk.evidence.signing import CentreKey
 from c4desk.evidence.verify import verify_package
 from c4desk.store.models import AuditEventRow, EvidenceExportRow
 from tests.evidence.world import ANALYST, CASE, NOTE, SUPERVISOR, WALL, World, at, sources_for
@@ -47,11 +48,11 @@ def nothing_at(destination: Path) -> bool:
     return not destination.exists() and not list(destination.parent.glob(f".{destination.name}*"))
 
 
-def test_an_export_holds_the_approved_clip_the_still_and_says_what_was_left_out(world: World,
+def test_an_export_holds_the_approved_clip_the_still_and_says_what_was_left_out(world: World, centre: CentreKey,
                                                                                 tmp_path: Path) -> None:
     progress: list[float] = []
     result = export_case(sources_for(world.services, world.snapshots_dir), ANALYST, CASE, tmp_path / "pkg",
-                         EvidenceSettings(), progress=lambda f, _m: progress.append(f))
+                         EvidenceSettings(), progress=lambda f, _m: progress.append(f), signer=centre)
     pkg = tmp_path / "pkg"
     assert result.package == pkg and result.clips == (world.approved.id,) and result.stills == (world.still.id,)
     assert [(x.kind, x.id) for x in result.left_out] == [("clip", world.pending.id)]
@@ -59,8 +60,8 @@ def test_an_export_holds_the_approved_clip_the_still_and_says_what_was_left_out(
     assert progress == sorted(progress) and progress[-1] == 1.0
     names = sorted(p.relative_to(pkg).as_posix() for p in pkg.rglob("*") if p.is_file())
     stem = f"clip-{world.approved.id}_cam01_20260704T210002Z"
-    assert names == [f"clips/{stem}.mp4", f"clips/{stem}.ts", "custody.log", MANIFEST, MANIFEST_HASH, "report.html",
-                     f"stills/still-{world.still.id}_cam01_20260704T210003Z.png"]
+    assert names == [f"clips/{stem}.mp4", f"clips/{stem}.ts", "custody.log", MANIFEST, MANIFEST_HASH, SIGNATURE,
+                     "report.html", PACKAGE_KEY, f"stills/still-{world.still.id}_cam01_20260704T210003Z.png"]
     assert result.files == len(names) and result.bytes == sum((pkg / n).stat().st_size for n in names)
     assert verify_package(pkg) == []
 
@@ -68,6 +69,10 @@ def test_an_export_holds_the_approved_clip_the_still_and_says_what_was_left_out(
     assert manifest["case"]["number"] == CASE and manifest["exported_by"] == {
         "username": "ana", "role": "analyst", "workstation": "ws-ana"}
     assert manifest["tool"]["name"] == "c4desk" and manifest["tool"]["version"] == __version__
+    assert manifest["signed_by"] == {"algorithm": "Ed25519", "key_fingerprint": centre.fingerprint,
+                                     "public_key": PACKAGE_KEY, "signature": SIGNATURE,
+                                     "covers": "the exact bytes of manifest.json"}
+    assert (pkg / PACKAGE_KEY).read_bytes() == centre.public_pem and result.key_fingerprint == centre.fingerprint
     [clip] = manifest["clips"]
     assert clip["camera"] == {"id": "cam01", "name": "Main & Asylum"}
     assert clip["requested"] == {"start": at(2.5).isoformat(), "end": at(6.5).isoformat()}
@@ -86,7 +91,7 @@ def test_an_export_holds_the_approved_clip_the_still_and_says_what_was_left_out(
         assert source["sha256"] == sha256_file(held)
     assert manifest["stills"][0]["sha256_at_capture"] == world.still.sha256
     assert {f["path"]: f["sha256"] for f in manifest["files"]} == {
-        n: sha256_file(pkg / n) for n in names if n not in (MANIFEST, MANIFEST_HASH)}
+        n: sha256_file(pkg / n) for n in names if n not in (MANIFEST, MANIFEST_HASH, SIGNATURE)}
     with av.open(str(pkg / clip["files"]["native"])) as native:
         assert sum(1 for _ in native.decode(video=0)) == clip["video_packets"]
 
@@ -97,18 +102,21 @@ def test_an_export_holds_the_approved_clip_the_still_and_says_what_was_left_out(
     assert result.manifest_sha256 == record.manifest_sha256 == (pkg / MANIFEST_HASH).read_text().split()[0]
     [audit] = audits(world, "export")
     assert audit.object == f"case:{CASE}" and audit.detail["manifest_sha256"] == record.manifest_sha256
+    assert audit.detail["signing_key"] == centre.fingerprint
     assert world.services.cases.export_by_manifest(record.manifest_sha256) == record
 
     custody = (pkg / "custody.log").read_text()
     for needle in (f"case:{CASE} | success | create", f"clip:{world.approved.id} | success | tag",
                    f"clip:{world.approved.id} | success | submitted", "sam@ws-sam | clip_change",
-                   "| export | case:26-0412 | success | this package, exported by ana (analyst)"):
+                   "| export | case:26-0412 | success | this package, exported by ana (analyst)",
+                   f"signed with the centre's Ed25519 key, fingerprint {centre.fingerprint} (manifest.sig)"):
         assert needle in custody
     assert f"clip:{world.pending.id}" not in custody  # custody of what is in the package
     report = (pkg / "report.html").read_text()
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; car &amp; driver" in report
     assert "<script>" not in report and "Shots &lt;fired&gt; on Main" in report
     assert "-0.400 s" in report and "left out" in report.lower()
+    assert f"fingerprint <span class=\"mono\">{centre.fingerprint}</span>" in report
 
 
 def test_without_required_approval_every_clip_but_rejected_ones_goes_in(world: World, tmp_path: Path) -> None:

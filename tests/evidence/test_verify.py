@@ -1,7 +1,8 @@
 """Verifying a package: any changed, missing or extra file, and any edit of the manifest, is named.
 
-What cannot be caught from the package alone is shown too: a manifest rewritten together with its own hash file
-checks out against itself, and only the manifest hash recorded at export time (database, custody form) exposes it.
+What cannot be caught from the hashes alone is shown too: a manifest rewritten together with its own hash file
+checks out against itself; the signature exposes that (test_signing.py), and for an unsigned package only the
+manifest hash recorded at export time (database, custody form) does.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import subprocess
 from pathlib import Path
 
 from c4desk.evidence.hashing import sha256_file
-from c4desk.evidence.manifest import MANIFEST, MANIFEST_HASH, manifest_bytes, sums_text
-from c4desk.evidence.verify import Problem, check_package, verify_package
+from c4desk.evidence.manifest import MANIFEST, MANIFEST_HASH, SIGNATURE, manifest_bytes, sums_text
+from c4desk.evidence.signing import CentreKey
+from c4desk.evidence.verify import UNSIGNED, VALID, Problem, check_package, verify_package
 
 
 def clip_file(package: Path) -> Path:
@@ -23,10 +25,12 @@ def rel(package: Path, path: Path) -> str:
     return path.relative_to(package).as_posix()
 
 
-def test_an_untouched_package_is_ok_here_and_for_sha256sum(package: Path) -> None:
+def test_an_untouched_package_is_ok_here_and_for_sha256sum(package: Path, centre: CentreKey) -> None:
     result = check_package(package)
-    assert result.ok and result.files_checked == 5  # .ts, .mp4, still, custody.log, report.html
+    assert result.ok and result.files_checked == 6  # .ts, .mp4, still, custody.log, report.html, signing-key.pub
     assert result.manifest_sha256 == sha256_file(package / MANIFEST)
+    assert (result.signature.status, result.signature.fingerprint, result.signature.known_key) == (
+        VALID, centre.fingerprint, False)
     # The same check with nothing but coreutils, for a machine without c4desk.
     done = subprocess.run(["sha256sum", "-c", "--quiet", MANIFEST_HASH], cwd=package, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -61,8 +65,8 @@ def test_an_edited_manifest_is_detected(package: Path) -> None:
     manifest["clips"][0]["note"] = "nothing to see"
     (package / MANIFEST).write_bytes(manifest_bytes(manifest))
     problems = verify_package(package)
-    assert [(p.kind, p.path) for p in problems] == [("manifest", MANIFEST)]
-    assert "edited" in problems[0].detail
+    assert [(p.kind, p.path) for p in problems] == [("manifest", MANIFEST), ("signature", SIGNATURE)]
+    assert "edited" in problems[0].detail and "changed after it was signed" in problems[1].detail
 
 
 def test_a_changed_file_with_its_hash_updated_in_the_manifest_is_still_detected(package: Path) -> None:
@@ -95,8 +99,10 @@ def test_without_the_manifest_the_hash_file_still_checks_the_files(package: Path
     assert kinds == {("missing", MANIFEST), ("changed", rel(package, clip))}
 
 
-def test_a_consistent_rewrite_of_both_integrity_files_needs_the_recorded_hash(package: Path) -> None:
-    """The honest limit of an unsigned package: see c4desk.evidence.manifest."""
+def test_a_consistent_rewrite_of_an_unsigned_package_needs_the_recorded_hash(unsigned_package: Path) -> None:
+    """The honest limit of an unsigned package (one exported before signing): see c4desk.evidence.manifest."""
+    package = unsigned_package
+    assert check_package(package).signature.status == UNSIGNED
     exported_hash = sha256_file(package / MANIFEST)
     target = clip_file(package)
     target.write_bytes(target.read_bytes()[: -188 * 10])

@@ -4,8 +4,9 @@ The export (``c4desk.evidence.export.export_case``: stream-copied clips, stills,
 runs on a pool thread. Its progress callback only stores the newest (fraction, message) under a lock; a GUI
 timer shows it, so no Qt object is touched from the worker. Cancel sets the export's cancel flag: the export
 stops at its next check and removes its hidden work folder, so a cancelled export leaves nothing at the
-destination. When the package is in place it is verified against its manifest (the same check as
-``c4desk evidence verify``) before the result is shown.
+destination. The package is signed with the centre's key (``c4desk.evidence.signing``), loaded on the worker
+too (a keyring may block). When the package is in place it is verified against its manifest and that key (the
+same check as ``c4desk evidence verify --fingerprint``) before the result is shown.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from c4desk.domain.permissions import Action
 from c4desk.evidence.export import ExportCancelled, ExportResult, ExportSources, default_package_dir, export_case
+from c4desk.evidence.signing import centre_key
 from c4desk.evidence.verify import Verification, check_package
 from c4desk.hub.evidence_sources import export_sources
 from c4desk.hub.services import Services
@@ -184,11 +186,16 @@ class ExportDialog(QDialog):
         self._cancel, self._progress = cancel, _Progress()
         sources, actor, number = self._sources, actor_of(self._actor), self._case_number
         settings, progress, destination = self._context.settings, self._progress, Path(text)
+        # EvidenceContext.for_data_dir puts exports in DATA_DIR/exports; the context names no data dir of its own.
+        data_dir = self._context.exports_dir.parent
 
         def work() -> ExportOutcome:
-            result = export_case(sources, actor, number, destination, settings, progress=progress, cancel=cancel)
+            signer = centre_key(data_dir)
+            result = export_case(sources, actor, number, destination, settings, progress=progress, cancel=cancel,
+                                 signer=signer)
             progress(1.0, "verifying the package")
-            return ExportOutcome(result, check_package(result.package, result.manifest_sha256))
+            return ExportOutcome(result, check_package(result.package, result.manifest_sha256,
+                                                       known_fingerprint=signer.fingerprint))
 
         # The dialog deleted with its window mid-export: the export stops and cleans up rather than run on unseen.
         self.destroyed.connect(lambda *_: cancel.set())
@@ -225,10 +232,12 @@ class ExportDialog(QDialog):
         lines = [f"Package: {r.package}",
                  f"{len(r.clips)} clip(s), {len(r.stills)} still(s), {r.files} files, {r.bytes:,} bytes "
                  f"in {r.seconds:.1f} s",
-                 f"Manifest SHA-256: {r.manifest_sha256}  (record it on the custody form)"]
+                 f"Manifest SHA-256: {r.manifest_sha256}  (record it on the custody form)",
+                 f"Signed by the centre's key: {r.key_fingerprint}"]
         lines += [f"Left out {x.kind} {x.id}: {x.reason}" for x in r.left_out]
         if v.ok:
             lines.append(f"Verify: OK - all {v.files_checked} files match the manifest")
+            lines.append("Signature: valid, made by the centre's key")
             self.status.info("Exported and verified")
             self.status.setStyleSheet(f"color: {theme.OK};")
         else:
