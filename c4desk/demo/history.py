@@ -5,16 +5,18 @@ others, each with a chance of having useful video and a chance of being cleared 
 (``CLEARANCE``: about 1.46 times, Hartford's finding, as a probability, so each seed's figures differ a little);
 video search tasks with minutes spent and outcomes; gunshot alerts (more in summer and at night); plate reads
 through the four LPR cameras and hotlist hits among them; recording gaps; and a radar site's speeds, lower after
-the strobes went up (``RADAR_CHANGE_DAYS_AGO``).
+the strobes went up (``RADAR_CHANGE_DAYS_AGO``); and the camera views an analyst's response left for most
+alerts (``view_live`` audit records naming the alert: ``_views``), so "alert to first camera view" has a year.
 
 All of it is marked as demo data: cases have ``origin = 'demo'`` and numbers ``DEMO-H0001``...; alerts have
 ids ``DEMOH-...`` and ``payload["demo"] = true`` (with ``"generator": "demo-history"``); search tasks are
 requested by ``demo-history``; plate reads carry car ids ``demoh-...``; gaps' reasons start ``demo history:``;
 radar readings come from the device ``demo-radar-01`` (no per-reading flag: 35,000 JSON payloads cost a
-second). Loading is one transaction, skipped when ``DEMO-H0001`` exists (``store.case_history.load_history``),
-so a second demo start adds nothing.
+second); view records are by ``demo-history`` with ``detail["demo"] = true``. Loading is one transaction,
+skipped when ``DEMO-H0001`` exists (``store.case_history.load_history``), so a second demo start adds nothing.
 
-Generating and writing the year on SQLite takes about 3 s on this 2-core machine (bulk Core inserts).
+Generating and writing the year on SQLite takes about 2 s on this 2-core machine (bulk Core inserts; the
+~3,800 view records are chained by ``store.audit.append_history_audit`` in one insert too).
 """
 
 from __future__ import annotations
@@ -31,16 +33,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from c4desk.demo import city
 from c4desk.domain.alerts import SOURCE_GUNSHOT, SOURCE_HOTLIST, Alert, AlertStatus, gunshot_priority
-from c4desk.domain.camera import CameraKind
+from c4desk.domain.camera import Camera, CameraKind
 from c4desk.domain.plate_match import Hit, HotlistEntry, MatchKind
 from c4desk.domain.plates import LprRead
 from c4desk.domain.radar import RadarReading
+from c4desk.domain.ranking import rank_cameras
 from c4desk.hub.services import Services
 from c4desk.store.case_history import (
     HistoricCase,
     HistoricGap,
     HistoricHit,
     HistoricSearchTask,
+    HistoricView,
     HistoryBatch,
     history_loaded,
     load_history,
@@ -63,6 +67,15 @@ EXCLUSIONS = ("victim declined to cooperate", "unfounded: no crime occurred", "o
               "suspect deceased before arrest")
 EXCLUDED_SHARE = 0.05
 RADAR_CHANGE_DAYS_AGO = 120
+# The analyst's response to an alert: the chance it was never opened (by source and kind), how fast it was opened
+# (most within 10-40 s; a tail of minutes when the room was busy) and how many cameras the response view shows
+# (config.AlertSettings.response_camera_count's default; each camera on it leaves one view_live record).
+NEVER_VIEWED = {"multiple_gunshots": 0.04, "single_gunshot": 0.08, "probable_gunfire": 0.15,
+                "hotlist_hit": 0.12, "possible_hotlist_hit": 0.35}
+QUICK_SHARE = 0.85
+QUICK_MEDIAN_S, QUICK_SIGMA = 22.0, 0.3
+SLOW_MEDIAN_S, SLOW_SIGMA, SLOW_CAP_S = 150.0, 0.8, 40 * 60.0
+RESPONSE_CAMERAS = 4
 
 
 @dataclass(frozen=True)
@@ -301,6 +314,49 @@ def _radar(y: _Year) -> list[RadarReading]:
     return out
 
 
+def _response_delay(rng: random.Random, priority: int) -> float:
+    """Seconds from an alert's arrival to its response view: a quick mode (priority 1 a little faster, 3 and
+    below a little slower) and a tail of minutes (the analyst was busy with another incident)."""
+    if rng.random() < QUICK_SHARE:
+        median = QUICK_MEDIAN_S * (0.8 if priority <= 1 else 1.0 if priority == 2 else 1.25)
+        return min(90.0, max(6.0, rng.lognormvariate(math.log(median), QUICK_SIGMA)))
+    return min(SLOW_CAP_S, max(45.0, rng.lognormvariate(math.log(SLOW_MEDIAN_S), SLOW_SIGMA)))
+
+
+def _views(y: _Year, alerts: list[Alert], hits: list[HistoricHit], cameras: list[Camera]) -> list[HistoricView]:
+    """The view_live records the response views left: for each alert opened, one per camera the wall showed (the
+    cameras ``domain.ranking`` picks for the spot; a hit's spot is its LPR camera), milliseconds apart."""
+    rng = y.rng
+    if not cameras:
+        return []
+    positions = {p.id: city.offset_to_latlon(*city.camera_position(p)) for p in city.PLACEMENTS}
+    by_spot: dict[tuple[float, float], list[str]] = {}
+
+    def response(lat: float, lon: float) -> list[str]:
+        key = (round(lat, 5), round(lon, 5))
+        picks = by_spot.get(key)
+        if picks is None:
+            picks = by_spot[key] = [r.camera_id for r in rank_cameras(cameras, lat, lon,
+                                                                      limit=RESPONSE_CAMERAS).ordered]
+        return picks
+
+    spots: list[tuple[Alert, tuple[float, float] | None]] = [
+        (a, (a.lat, a.lon) if a.lat is not None and a.lon is not None else None) for a in alerts]
+    spots += [(h.alert, positions.get(h.read.camera_id)) for h in hits]
+    out: list[HistoricView] = []
+    for alert, spot in sorted(spots, key=lambda s: (s[0].received_at, s[0].id)):
+        if spot is None or rng.random() < NEVER_VIEWED.get(alert.type, 0.1):
+            continue
+        at = alert.received_at + timedelta(seconds=_response_delay(rng, alert.priority))
+        for camera_id in response(*spot):
+            if at >= y.end:
+                break
+            out.append(HistoricView(at=at, username=ACTOR, workstation="", camera_id=camera_id, alert_id=alert.id,
+                                    detail=dict(DEMO_FLAG)))
+            at += timedelta(milliseconds=rng.uniform(4, 30))
+    return out
+
+
 def radar_change_at(end: datetime) -> datetime:
     """When the demo's strobes went up: local midnight ``RADAR_CHANGE_DAYS_AGO`` days before ``end`` (a whole
     local day, so picking that date in a report compares exactly the generated periods)."""
@@ -331,6 +387,8 @@ def generate_history(end: datetime, *, seed: int = SEED, scale: HistoryScale | N
         batch.reads, batch.hits = _plates(y, lpr)
     batch.gaps = _gaps(y, video)
     batch.radar_readings = _radar(y)
+    shown = {p.id for p in placements if p.kind is not CameraKind.LPR}
+    batch.views = _views(y, batch.alerts, batch.hits, [c for c in city.demo_cameras() if c.id in shown])
     return batch
 
 

@@ -18,10 +18,12 @@ for the write lock the first one holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from c4desk.domain.audit import AuditType, canonical, chain_hash
@@ -50,6 +52,50 @@ def append_audit(session: Session, *, username: str, workstation: str, event_typ
     session.add(row)
     session.flush()
     return row
+
+
+@dataclass(frozen=True, kw_only=True)
+class PastAuditEvent:
+    """A record of something that happened at ``at`` (aware), for ``append_history_audit``."""
+
+    at: datetime
+    username: str
+    workstation: str
+    event_type: str
+    object: str = ""
+    outcome: str = "success"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def append_history_audit(session: Session, events: Sequence[PastAuditEvent]) -> int:
+    """Chain ``events`` onto the trail in the given order, each stamped with its own ``at``: for loading history
+    (the demo's year of camera views), never for live events (``append_audit`` stamps those with now).
+
+    The records are exactly what ``append_audit`` would write one by one (same fields, same hash, each linked to
+    the one before), but with one lock, one read of the chain's tail and one bulk insert: thousands of records in
+    a fraction of a second instead of three round trips each. Returns how many were added.
+    """
+    if not events:
+        return 0
+    naive = [e for e in events if e.at.tzinfo is None or e.at.utcoffset() is None]
+    if naive:
+        raise ValueError(f"an audit record's time must carry a time zone (UTC): {naive[0].at.isoformat()}")
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+    session.flush()  # rows the ORM still holds come first in the chain
+    prev = session.scalar(select(AuditEventRow.hash).order_by(AuditEventRow.id.desc()).limit(1)) or ""
+    rows = []
+    for e in events:
+        at = e.at.astimezone(UTC)
+        detail = canonical(e.detail)
+        digest = chain_hash(at=at, username=e.username, workstation=e.workstation, event_type=e.event_type,
+                            object=e.object, outcome=e.outcome, detail=detail, prev_hash=prev)
+        rows.append({"at": at, "username": e.username, "workstation": e.workstation, "event_type": e.event_type,
+                     "object": e.object, "outcome": e.outcome, "detail": detail, "prev_hash": prev, "hash": digest})
+        prev = digest
+    # Core executemany inserts row by row in list order, so ids follow the chain (verify walks it by id).
+    session.execute(insert(AuditEventRow), rows)
+    return len(rows)
 
 
 def record_denied(db: Database, actor: Actor, action: Action, object: str = "",

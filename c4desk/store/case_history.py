@@ -8,7 +8,8 @@ clearance, and re-importing a newer export must move cases on, not duplicate or 
 its ``origin`` (a case made here stays ``local``, with its links); new cases are ``origin = 'rms'``.
 
 **Bulk history** (``load_history``): a whole year of generated rows (cases, search tasks, alerts, plate reads
-and hits, recording gaps, radar sites and readings) in one transaction, skipped when its marker case exists.
+and hits, recording gaps, radar sites and readings, and the camera views analysts' responses left, as audit
+records) in one transaction, skipped when its marker case exists.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.permissions import Action, Actor
 from c4desk.domain.plates import LprRead
 from c4desk.domain.radar import RadarReading, RadarSite
-from c4desk.store.audit import append_audit, require_audited
+from c4desk.store.audit import PastAuditEvent, append_audit, append_history_audit, require_audited
 from c4desk.store.db import Database
 from c4desk.store.models import (
     AlertHistoryRow,
@@ -204,6 +205,20 @@ class HistoricHit:
     alert: Alert
 
 
+@dataclass(frozen=True, kw_only=True)
+class HistoricView:
+    """A camera viewed for an alert in history (a ``view_live``/``view_recorded`` audit record at ``at``): what an
+    analyst's response left, so the "alert to first camera view" figure has a past."""
+
+    at: datetime
+    username: str
+    workstation: str
+    camera_id: str
+    alert_id: str
+    recorded: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)  # extra keys (the demo flag)
+
+
 @dataclass
 class HistoryBatch:
     """Everything one generated history holds. ``marker`` is a case number: present means already loaded."""
@@ -219,11 +234,13 @@ class HistoryBatch:
     gaps: list[HistoricGap] = field(default_factory=list)
     radar_sites: list[RadarSite] = field(default_factory=list)
     radar_readings: list[RadarReading] = field(default_factory=list)
+    views: list[HistoricView] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"cases": len(self.cases), "tasks": len(self.tasks), "alerts": len(self.alerts) + len(self.hits),
                 "plate_reads": len(self.reads) + len(self.hits), "gaps": len(self.gaps),
-                "radar_sites": len(self.radar_sites), "radar_readings": len(self.radar_readings)}
+                "radar_sites": len(self.radar_sites), "radar_readings": len(self.radar_readings),
+                "views": len(self.views)}
 
 
 def history_loaded(db: Database, marker: str) -> bool:
@@ -294,6 +311,12 @@ def load_history(db: Database, batch: HistoryBatch) -> bool:
         for site in batch.radar_sites:
             put_site(session, site)
         insert_readings(session, batch.radar_readings)
+        # Views are audit records, chained onto the trail in time order (each with the time it happened).
+        append_history_audit(session, [PastAuditEvent(
+            at=v.at, username=v.username, workstation=v.workstation,
+            event_type=(AuditType.VIEW_RECORDED if v.recorded else AuditType.VIEW_LIVE).value,
+            object=f"camera:{v.camera_id}", detail={**v.detail, "camera_id": v.camera_id, "alert_id": v.alert_id})
+            for v in sorted(batch.views, key=lambda v: v.at)])
         append_audit(session, username=batch.actor, workstation="", event_type=AuditType.PRIVILEGED.value,
                      object=f"history:{batch.marker}", detail={"action": "load_history", **batch.counts()})
     return True

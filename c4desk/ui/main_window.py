@@ -122,7 +122,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.grid)
         self.wall = WallController(
             self.grid, player_factory, bus=services.bus, user=user, window=self, views=ViewRepository(services.db),
-            snapshots=SnapshotRepository(services.db, data_dir / "media" / "snapshots") if data_dir else None)
+            snapshots=SnapshotRepository(services.db, data_dir / "media" / "snapshots") if data_dir else None,
+            actor=self.actor)
         # Playback on any view (Ctrl+P), its timeline, and hopping from camera to camera on the selected tile.
         lead_s = float((playback_settings or PlaybackSettings()).alert_lead_seconds)
         self.playback = WallPlayback(services.recordings, self.wall.active_grid, self, alert_lead_s=lead_s)

@@ -77,7 +77,7 @@ def build_world(root: Path, recorded: list[RecordedFile]) -> World:
     pending = services.clips.tag(ANALYST, "cam02", at(1.0), at(3.0), ["witness"], case=CASE)
     pending = services.clips.submit(ANALYST, pending.id)
     snapshots_dir = root / "snapshots"
-    still = SnapshotRepository(services.db, snapshots_dir).save(png(), camera_id="cam01", taken_by="ana", width=64,
+    still = SnapshotRepository(services.db, snapshots_dir).save(ANALYST, png(), camera_id="cam01", width=64,
                                                                  height=48, taken_at=at(3.0),
                                                                  camera_name="Main & Asylum")
     services.cases.link(ANALYST, CASE, "snapshot", still.id)

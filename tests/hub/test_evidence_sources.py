@@ -46,7 +46,7 @@ def test_stills_come_from_the_given_folder(services: Services, tmp_path: Path) -
     services.cameras.upsert_many([Camera(id="cam01", name="Main & Asylum", lat=41.766, lon=-72.675)])
     case = services.cases.create(ANALYST, "26-0412", "shooting")
     folder = tmp_path / "snapshots"
-    still = SnapshotRepository(services.db, folder).save(png(), camera_id="cam01", taken_by="ana", width=64,
+    still = SnapshotRepository(services.db, folder).save(ANALYST, png(), camera_id="cam01", width=64,
                                                          height=48, taken_at=datetime(2026, 7, 4, 21, tzinfo=UTC))
     services.cases.link(ANALYST, "26-0412", "snapshot", still.id)
 

@@ -47,8 +47,10 @@ from c4desk.integrations.ptz.vapix import VapixPtz
 from c4desk.store.case_history import CaseHistoryRepository, HistoricCase
 from c4desk.store.db import sqlite_url
 from c4desk.store.models import AuditEventRow, BookmarkRow, CaseRow, ClipRow, HopTrailRow, UserRow
+from c4desk.store.models.views import SnapshotRow
+from c4desk.store.snapshots import SnapshotRepository
 from tests.evidence.segments import RecordedFile, describe, record_into, render_segments
-from tests.evidence.world import sources_for
+from tests.evidence.world import png, sources_for
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 7, 4, 21, 0, tzinfo=UTC)
@@ -253,6 +255,21 @@ def ptz_absolute_move(w: World, actor: Actor, pan: float) -> None:
         client.close()
 
 
+def stills(w: World) -> SnapshotRepository:
+    return SnapshotRepository(w.services.db, w.snapshots_dir)
+
+
+def stills_state(w: World) -> Any:
+    """Rows and files: a refused still writes neither."""
+    return w.count(SnapshotRow), sorted(w.snapshots_dir.rglob("*.png"))
+
+
+def new_still(w: World) -> tuple[int, int]:
+    """A still (taken by someone who may) and a case to put it on."""
+    return stills(w).save(PREP_ANALYST, png(), camera_id="cam01", width=64, height=48).id, \
+        w.services.cases.find(new_case(w)).id
+
+
 def target_role(w: World) -> Role:
     return Role(w.user(TARGET_USER).role)
 
@@ -400,6 +417,13 @@ CASES: list[Case] = [
     Case("trails.attach", Action.EDIT_CASES, INVESTIGATORS,
          lambda w, a, ctx: w.services.trails.attach(a, ctx[0], w.services.cases.find(ctx[1]).id),
          lambda w: (new_trail(w), new_case(w)), lambda w, ctx: trail_state(w, ctx[0])),
+    # stills (the wall's snapshots)
+    Case("snapshots.save", Action.TAG_CLIPS, INVESTIGATORS,
+         lambda w, a, _: stills(w).save(a, png(), camera_id="cam01", camera_name="Main & Asylum", width=64, height=48),
+         state=lambda w, _: stills_state(w)),
+    Case("snapshots.attach", Action.EDIT_CASES, INVESTIGATORS,
+         lambda w, a, ctx: stills(w).attach(a, ctx[0], ctx[1]), new_still,
+         lambda w, ctx: stills(w).get(ctx[0]).case_id),  # type: ignore[union-attr]
     # recordings
     Case("recordings.add_bookmark", Action.TAG_CLIPS, INVESTIGATORS,
          lambda w, a, _: w.services.recordings.add_bookmark(a, "cam01", T0 + timedelta(seconds=3), "door opens"),

@@ -10,11 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from c4desk.domain.errors import ValidationError
 from c4desk.domain.layouts import ViewSpec, preset, uniform
+from c4desk.domain.permissions import Actor, Role
 from c4desk.store.db import Database
 from c4desk.store.models import SavedViewRow
 from c4desk.store.snapshots import SnapshotRepository
 from c4desk.store.views import ViewNotFound, ViewPermissionError, ViewRepository
+
+ANA = Actor("ana", Role.ANALYST)  # no workstation of her own: the repository's is recorded
 
 
 def tiny_png(seed: int = 0) -> bytes:
@@ -86,32 +90,34 @@ def test_snapshot_is_stored_hashed_and_recorded(db: Database, tmp_path: Path) ->
     repo = SnapshotRepository(db, tmp_path / "snaps", workstation="seat-1")
     png = tiny_png(7)
     when = datetime(2026, 7, 6, 14, 3, 9, 250000, tzinfo=UTC)
-    snap = repo.save(png, camera_id="cam01", camera_name="High & Elm", taken_by="ana", width=1, height=1,
+    snap = repo.save(ANA, png, camera_id="cam01", camera_name="High & Elm", width=1, height=1,
                      taken_at=when, stream="main")
     assert snap.sha256 == hashlib.sha256(png).hexdigest()
     assert snap.path.read_bytes() == png and snap.path.parent.name == "cam01"
     assert snap.taken_at == when and snap.workstation == "seat-1" and snap.size_bytes == len(png)
+    assert snap.taken_by == "ana"
     assert repo.get(snap.id) == snap
     assert repo.verify(snap.id)
     snap.path.write_bytes(tiny_png(8))  # tampered with
     assert not repo.verify(snap.id)
-    later = repo.save(tiny_png(9), camera_id="cam01", taken_by="ana", width=1, height=1,
+    later = repo.save(ANA, tiny_png(9), camera_id="cam01", width=1, height=1,
                       taken_at=when + timedelta(seconds=1))
     assert [s.id for s in repo.for_camera("cam01")] == [later.id, snap.id]
 
 
 def test_snapshot_refuses_what_it_cannot_vouch_for(db: Database, tmp_path: Path) -> None:
     repo = SnapshotRepository(db, tmp_path)
-    with pytest.raises(ValueError, match="PNG"):
-        repo.save(b"GIF89a...", camera_id="cam01", taken_by="ana", width=1, height=1)
-    with pytest.raises(ValueError, match="time zone"):
-        repo.save(tiny_png(), camera_id="cam01", taken_by="ana", width=1, height=1,
-                  taken_at=datetime(2026, 7, 6, 14, 0))
-    with pytest.raises(ValueError, match="camera"):
-        repo.save(tiny_png(), camera_id="", taken_by="ana", width=1, height=1)
-    # A row that cannot be written leaves no file behind.
-    with pytest.raises(Exception):  # noqa: B017 - the database's own error type differs per backend
-        repo.save(tiny_png(), camera_id="cam01", taken_by="ana", width=1, height=1, case_id=424242)
+    with pytest.raises(ValidationError, match="PNG") as refused:
+        repo.save(ANA, b"GIF89a...", camera_id="cam01", width=1, height=1)
+    assert [e.field for e in refused.value.errors] == ["png"]
+    with pytest.raises(ValidationError, match="time zone"):
+        repo.save(ANA, tiny_png(), camera_id="cam01", width=1, height=1, taken_at=datetime(2026, 7, 6, 14, 0))
+    with pytest.raises(ValidationError, match="camera") as refused:
+        repo.save(ANA, tiny_png(), camera_id="", width=0, height=1)
+    assert [e.field for e in refused.value.errors] == ["camera_id", "width"]
+    # A row that cannot be written (no such case: found inside the transaction) leaves no file behind.
+    with pytest.raises(ValidationError, match="no case 424242"):
+        repo.save(ANA, tiny_png(), camera_id="cam01", width=1, height=1, case_id=424242)
     assert list(tmp_path.rglob("*.png")) == []
 
 
@@ -124,7 +130,7 @@ def test_snapshots_attach_to_cases(db: Database, tmp_path: Path) -> None:
         s.flush()
         case_id = case.id
     repo = SnapshotRepository(db, tmp_path)
-    snap = repo.save(tiny_png(), camera_id="cam02", taken_by="ana", width=1, height=1)
-    assert repo.attach(snap.id, case_id).case_id == case_id
+    snap = repo.save(ANA, tiny_png(), camera_id="cam02", width=1, height=1)
+    assert repo.attach(ANA, snap.id, case_id).case_id == case_id
     assert [s.id for s in repo.for_case(case_id)] == [snap.id]
-    assert repo.attach(snap.id, None).case_id is None
+    assert repo.attach(ANA, snap.id, None).case_id is None

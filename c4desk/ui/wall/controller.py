@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QWidget
 from c4desk.domain.camera import Camera
 from c4desk.domain.events import WallPush
 from c4desk.domain.layouts import PRESETS, LayoutError, SavedView, ViewSpec
+from c4desk.domain.permissions import Action, Actor, PermissionDenied, allowed
 from c4desk.media.playback import PlaybackPlayer
 from c4desk.store.bus import EventBus
 from c4desk.store.snapshots import Snapshot, SnapshotRepository
@@ -62,6 +63,12 @@ def _spec_from_json(raw: object, name: str = "current") -> ViewSpec | None:
         return None
 
 
+def _still_refusal(actor: Actor) -> str:
+    """Why this user may not take a still (the status bar's line, the action's tooltip)."""
+    return (f"Snapshot not allowed: {actor.username} ({actor.role.value.replace('_', ' ')}) may not take stills; "
+            "a still is evidence, and marking evidence needs the tag_clips right")
+
+
 def _as_bool(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
@@ -74,8 +81,9 @@ class WallController(QObject):
     def __init__(self, grid: LiveGrid, player_factory: PlayerFactory, *, bus: EventBus, user: str,
                  window: QWidget, views: ViewRepository | None = None,
                  snapshots: SnapshotRepository | None = None, dwell_s: float = DEFAULT_DWELL_S,
-                 favourite_modifier: str = "Ctrl") -> None:
-        """``favourite_modifier``: favourites are <modifier>+1..9 (Ctrl by default)."""
+                 favourite_modifier: str = "Ctrl", actor: Actor | None = None) -> None:
+        """``favourite_modifier``: favourites are <modifier>+1..9 (Ctrl by default). ``actor``: who is logged in;
+        stills are taken as them (the store checks TAG_CLIPS); without one, no still is taken."""
         super().__init__(window)
         self._fav_mod = favourite_modifier
         self.grid = grid
@@ -85,6 +93,7 @@ class WallController(QObject):
         self._window = window
         self._views = views
         self._snapshots = snapshots
+        self._actor = actor
         self._dwell_s = dwell_s
         self._cameras: dict[str, Camera] = {}
         self.windows: list[ViewWindow] = []
@@ -149,6 +158,10 @@ class WallController(QObject):
         self.detach_action = action("Detach view to a window", lambda: self.detach(), "Ctrl+Shift+D")
         self.push_view_action = action("Push view to wall", lambda: self.active_grid().push_view(), "Ctrl+Shift+W")
         self.snapshot_action = action("Snapshot selected tile", self._snapshot_selected, "Ctrl+Shift+P")
+        if self._actor is not None and not allowed(self._actor.role, Action.TAG_CLIPS):
+            # Mirrors the table only; the store refuses (and audits) a still asked for any other way.
+            self.snapshot_action.setEnabled(False)
+            self.snapshot_action.setToolTip(_still_refusal(self._actor))
         self.close_wall_action = action("Leave wall mode", self.close_wall)
         self.favourite_actions: list[QAction] = []
         for slot in range(1, 10):
@@ -358,9 +371,12 @@ class WallController(QObject):
 
     def take_snapshot(self, tile: VideoView, on_saved: Callable[[Snapshot], None] | None = None) -> bool:
         """Store the tile's current picture as a PNG with camera, UTC time and SHA-256 (off the GUI thread)."""
-        camera, shot, repo = tile.camera, tile.snapshot_image(), self._snapshots
+        camera, shot, repo, actor = tile.camera, tile.snapshot_image(), self._snapshots, self._actor
         if repo is None:
             self.message.emit("Snapshots cannot be stored here (no database)")
+            return False
+        if actor is None:
+            self.message.emit("Snapshots need a logged-in user")
             return False
         if camera is None or shot is None:
             self.message.emit("No live picture to take a snapshot of")
@@ -370,10 +386,10 @@ class WallController(QObject):
         frame = tile.current_frame
         if isinstance(tile.player, PlaybackPlayer) and frame is not None and frame.pts_s is not None:
             taken_at = datetime.fromtimestamp(frame.pts_s, UTC)  # a recorded picture: when it was recorded
-        user, stream = self._user, tile.stream
+        stream = tile.stream
 
         def work() -> Snapshot:
-            return repo.save(png_bytes(image), camera_id=camera.id, camera_name=camera.name, taken_by=user,
+            return repo.save(actor, png_bytes(image), camera_id=camera.id, camera_name=camera.name,
                              width=image.width(), height=image.height(), taken_at=taken_at, stream=stream)
 
         def done(snap: object) -> None:
@@ -383,7 +399,17 @@ class WallController(QObject):
                 if on_saved is not None:
                     on_saved(snap)
 
-        run_in_background(work, done, self._report("Snapshot failed"))
+        failed = self._report("Snapshot failed")
+
+        def refused_or_failed(exc: BaseException) -> None:
+            if isinstance(exc, PermissionDenied):
+                log.info("snapshot refused: %s", exc)
+                if not self._closed:
+                    self.message.emit(_still_refusal(exc.actor))
+            else:
+                failed(exc)
+
+        run_in_background(work, done, refused_or_failed)
         return True
 
     # -- save / restore -------------------------------------------------------------------------------

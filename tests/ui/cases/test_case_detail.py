@@ -257,7 +257,7 @@ def test_notes_and_status(qtbot: QtBot, world: World) -> None:
 def test_a_still_is_attached_with_its_label(qtbot: QtBot, world: World) -> None:
     open_case(qtbot, world)
     still = SnapshotRepository(world.services.db, world.stills_dir).save(
-        png(), camera_id="cam01", taken_by="ana", width=64, height=48, taken_at=at(4), camera_name="Main & Asylum")
+        ANALYST, png(), camera_id="cam01", width=64, height=48, taken_at=at(4), camera_name="Main & Asylum")
     dialog = StillDialog(world.services, ANALYST, still.id, case=NUMBER)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -62,7 +62,7 @@ def reviewed_case(world: World) -> None:
     clips.review(SUPERVISOR, good.id, approve=True, comment="Plate readable")
     clips.review(SUPERVISOR, bad.id, approve=False, comment="Wrong camera")
     still = SnapshotRepository(world.services.db, world.stills_dir).save(
-        png(), camera_id="cam01", taken_by="ana", width=64, height=48, taken_at=at(3), camera_name="Main & Asylum")
+        ANALYST, png(), camera_id="cam01", width=64, height=48, taken_at=at(3), camera_name="Main & Asylum")
     world.services.cases.link(ANALYST, NUMBER, "snapshot", still.id)
 
 

@@ -1,5 +1,6 @@
 """The wall controller with a real store: saved views and favourites, detached windows restored with their
-cameras, pushes to the wall through the bus, snapshots with their hash, the custom layout editor."""
+cameras, pushes to the wall through the bus, snapshots with their hash (taken as the logged-in user; a wall
+operator is refused), the custom layout editor."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
 from c4desk.demo import render
 from c4desk.domain.camera import Camera
 from c4desk.domain.events import WallPush
 from c4desk.domain.layouts import Layout, TileRect, ViewSpec, preset, uniform
+from c4desk.domain.permissions import Actor, Role
 from c4desk.hub.services import Services
+from c4desk.store.models import AuditEventRow
+from c4desk.store.models.views import SnapshotRow
 from c4desk.store.snapshots import Snapshot, SnapshotRepository
 from c4desk.store.views import ViewRepository
 from c4desk.ui.wall.controller import WallController
@@ -35,14 +40,16 @@ QUIET = [make_camera(f"q{i}") for i in range(1, 10)]
 class Seat:
     """A main window with its grid and the wall controller, as main_window wires them."""
 
-    def __init__(self, qtbot: QtBot, services: Services, data_dir: Path, user: str = "ana") -> None:
+    def __init__(self, qtbot: QtBot, services: Services, data_dir: Path, user: str = "ana",
+                 role: Role = Role.ANALYST) -> None:
         self.window = QMainWindow()
         qtbot.addWidget(self.window)
         self.grid = LiveGrid(PlayerSource(), parent=self.window)
         self.window.setCentralWidget(self.grid)
         self.wall = WallController(self.grid, PlayerSource(), bus=services.bus, user=user, window=self.window,
                                    views=ViewRepository(services.db),
-                                   snapshots=SnapshotRepository(services.db, data_dir / "snapshots"))
+                                   snapshots=SnapshotRepository(services.db, data_dir / "snapshots"),
+                                   actor=Actor(user, role, f"seat-{user}"))
         self.messages: list[str] = []
         self.wall.message.connect(self.messages.append)
         self.window.resize(760, 480)
@@ -205,6 +212,49 @@ def test_snapshot_is_a_hashed_png_of_the_live_picture(qtbot: QtBot, services: Se
     assert render.identify_camera(image_rgb(image)) == "cam04"
     assert SnapshotRepository(services.db, data_dir).get(snap.id) == snap
     assert any("Snapshot of" in m for m in seat.messages)
+    assert seat.wall.snapshot_action.isEnabled()
+    with services.db.session() as s:
+        record = s.scalars(select(AuditEventRow).where(AuditEventRow.object == f"snapshot:{snap.id}")).one()
+        assert (record.event_type, record.username, record.workstation, record.detail["action"],
+                record.detail["sha256"]) == ("clip_change", "ana", "seat-ana", "still", snap.sha256)
+
+
+def test_a_wall_operator_is_told_why_no_snapshot(qtbot: QtBot, services: Services, data_dir: Path,
+                                                 seats: list[Seat], wall_cameras: dict[str, Camera]) -> None:
+    """The wall operator lacks TAG_CLIPS: the menu action is disabled with the reason, and a still asked for from
+    the tile's menu is refused by the store (audited), shown as a line in the status bar, with nothing stored."""
+    seat = Seat(qtbot, services, data_dir, user="wally", role=Role.WALL_OPERATOR)
+    seats.append(seat)
+    assert not seat.wall.snapshot_action.isEnabled()
+    assert "may not take stills" in seat.wall.snapshot_action.toolTip()
+    seat.wall.set_cameras(list(wall_cameras.values()))
+    tile = seat.grid.open_camera(wall_cameras["cam04"])
+    qtbot.waitUntil(lambda: tile.status == "live", timeout=8000)
+    saved: list[Snapshot] = []
+    assert seat.wall.take_snapshot(tile, saved.append)  # asked (the store decides)
+    qtbot.waitUntil(lambda: any("not allowed" in m for m in seat.messages), timeout=5000)
+    message = next(m for m in seat.messages if "not allowed" in m)
+    assert message.startswith("Snapshot not allowed: wally (wall operator) may not take stills")
+    assert saved == [] and list((data_dir / "snapshots").rglob("*.png")) == []
+    with services.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(SnapshotRow)) == 0
+        denied = s.scalars(select(AuditEventRow).where(AuditEventRow.event_type == "permission_denied")).one()
+        assert (denied.username, denied.workstation, denied.object, denied.detail["action"]) == (
+            "wally", "seat-wally", "camera:cam04", "tag_clips")
+
+
+def test_no_snapshot_without_a_logged_in_user(qtbot: QtBot, services: Services, data_dir: Path) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    grid = LiveGrid(PlayerSource(), parent=window)
+    wall = WallController(grid, PlayerSource(), bus=services.bus, user="ana", window=window,
+                          snapshots=SnapshotRepository(services.db, data_dir / "snapshots"))
+    messages: list[str] = []
+    wall.message.connect(messages.append)
+    tile = grid.tiles[0]
+    assert not wall.take_snapshot(tile)
+    assert messages == ["Snapshots need a logged-in user"]
+    wall.close()
 
 
 def test_custom_layout_editor_merges_and_splits(qtbot: QtBot) -> None:
