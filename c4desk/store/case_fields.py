@@ -10,13 +10,16 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import ColumnElement, exists
+
 from c4desk.domain.camera import ID_PATTERN
 from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.plates import normalise_plate
 from c4desk.store.case_records import LINK_KINDS, TASK_OUTCOMES
-from c4desk.store.models import CaseRow, VideoSearchTaskRow, utcnow
+from c4desk.store.models import CaseRow, ClipRow, VideoSearchTaskRow, utcnow
 
 MAX_MINUTES = 100_000
+USEFUL_VIDEO = "useful_video"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -111,3 +114,12 @@ def new_case_row(errors: list[FieldError], number: str, case_type: str, *, title
 
 def duplicate_number(number: str) -> ValidationError:
     return ValidationError([FieldError("number", f"case {number} already exists")])
+
+
+def video_evidence() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """For the CaseRow of a query: (a video search of it found useful video, a clip of it was not rejected), the
+    facts ``domain.statistics.has_video_component`` decides on with the case's stated value. One definition for the
+    case view and the solvability study."""
+    useful_search = exists().where(VideoSearchTaskRow.case_id == CaseRow.id, VideoSearchTaskRow.outcome == USEFUL_VIDEO)
+    live_clip = exists().where(ClipRow.case_id == CaseRow.id, ClipRow.status != "rejected")
+    return useful_search, live_clip

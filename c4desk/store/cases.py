@@ -28,6 +28,7 @@ from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.events import CaseChanged
 from c4desk.domain.permissions import Action, Actor
 from c4desk.domain.plates import normalise_plate
+from c4desk.domain.statistics import has_video_component
 from c4desk.store.audit import append_audit, require_audited
 from c4desk.store.bus import EventBus
 from c4desk.store.case_fields import (
@@ -40,6 +41,7 @@ from c4desk.store.case_fields import (
     new_case_row,
     new_task_row,
     raise_errors,
+    video_evidence,
 )
 from c4desk.store.case_records import (
     CASE_STATUSES,
@@ -351,22 +353,14 @@ class CaseRepository:
     def video_components(self, case_ids: Sequence[int]) -> dict[int, bool]:
         """The video-component flag of many cases at once (see the module docstring for the rule)."""
         ids = list(dict.fromkeys(case_ids))
+        useful_search, live_clip = video_evidence()
         result: dict[int, bool] = {}
         with self._db.session() as session:
             for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                stated: dict[int, bool | None] = {
-                    case_id: value for case_id, value in session.execute(
-                        select(CaseRow.id, CaseRow.video_component).where(CaseRow.id.in_(chunk)))}
-                useful = set(session.scalars(select(VideoSearchTaskRow.case_id).where(
-                    VideoSearchTaskRow.case_id.in_(chunk), VideoSearchTaskRow.outcome == "useful_video")))
-                clipped = set(session.scalars(select(ClipRow.case_id).where(
-                    ClipRow.case_id.in_(chunk), ClipRow.status != "rejected")))
-                for case_id in chunk:
-                    if case_id not in stated:
-                        continue
-                    value = stated[case_id]
-                    result[case_id] = value if value is not None else (case_id in useful or case_id in clipped)
+                rows = session.execute(select(CaseRow.id, CaseRow.video_component, useful_search, live_clip)
+                                       .where(CaseRow.id.in_(ids[i:i + 500])))
+                result.update({case_id: has_video_component(stated, bool(useful), bool(clipped))
+                               for case_id, stated, useful, clipped in rows})
         return result
 
     def timeline(self, case: CaseKey) -> builtins.list[TimelineItem]:

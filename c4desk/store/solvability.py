@@ -15,15 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, func, select
 
 from c4desk.domain.permissions import Action, Actor
 from c4desk.domain.statistics import CaseRecord, SolvabilityResult, has_video_component, solvability
 from c4desk.store.audit import require_audited
+from c4desk.store.case_fields import video_evidence
 from c4desk.store.db import Database
-from c4desk.store.models import CaseRow, ClipRow, VideoSearchTaskRow
-
-USEFUL_VIDEO = "useful_video"
+from c4desk.store.models import CaseRow
 
 
 def normalise_types(types: Sequence[str]) -> tuple[str, ...]:
@@ -50,9 +49,7 @@ class SolvabilityReport:
         for name, at in (("since", since), ("until", until)):
             if at is not None and at.utcoffset() is None:
                 raise ValueError(f"{name} must carry a time zone")
-        useful_search = exists().where(VideoSearchTaskRow.case_id == CaseRow.id,
-                                       VideoSearchTaskRow.outcome == USEFUL_VIDEO)
-        live_clip = exists().where(ClipRow.case_id == CaseRow.id, ClipRow.status != "rejected")
+        useful_search, live_clip = video_evidence()
         query = (select(CaseRow.number, CaseRow.case_type, CaseRow.status, CaseRow.cleared_at,
                         CaseRow.excluded_reason, CaseRow.video_component, useful_search, live_clip)
                  .where(*_period(since, until)).order_by(CaseRow.opened_at, CaseRow.number))

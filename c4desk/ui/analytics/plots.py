@@ -114,6 +114,7 @@ class PlotPanel(QWidget):
         self._outlines: list[pg.ErrorBarItem] = []  # items drawn in the foreground colour (whiskers)
         self._labels: list[pg.TextItem] = []
         self._top_left = self._top_right = 0.0  # the highest value drawn against each y axis
+        self._y_cap: float | None = None
         self.legend = self._legend_row(item) if legend else None
         self._apply_style(SCREEN)
 
@@ -163,6 +164,7 @@ class PlotPanel(QWidget):
         self._labels = []
         self._ops = []
         self._top_left = self._top_right = 0.0
+        self._y_cap = None
         self._categories = []
         self.set_message("")
         self._update_buttons()
@@ -257,6 +259,12 @@ class PlotPanel(QWidget):
         self._ops.append(("set_x_range", (low, high), {}))
         self.plot.getPlotItem().setXRange(low, high, padding=0.01)
 
+    def cap_y(self, top: float) -> None:
+        """``finish`` stops the left axis at ``top`` even if values go higher (a long tail that would flatten the
+        bulk); the caller says in the message how many are above it."""
+        self._ops.append(("cap_y", (top,), {}))
+        self._y_cap = top
+
     def set_y_range(self, low: float, high: float) -> None:
         self._ops.append(("set_y_range", (low, high), {}))
         self.plot.getPlotItem().setYRange(low, high, padding=0.02)
@@ -334,7 +342,8 @@ class PlotPanel(QWidget):
         """After drawing counts and durations: each y axis runs from 0 to the highest value (0..1 when there
         is none), so a small change never looks like a cliff and an empty chart does not centre on 0."""
         self._ops.append(("finish", (), {}))
-        for top, view in ((self._top_left, self.plot.getPlotItem().vb), (self._top_right, self._right)):
+        left = min(self._top_left, self._y_cap) if self._y_cap is not None else self._top_left
+        for top, view in ((left, self.plot.getPlotItem().vb), (self._top_right, self._right)):
             if view is not None:
                 view.setYRange(0, top if top > 0 else 1, padding=0.05)
 
