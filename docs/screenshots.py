@@ -54,7 +54,7 @@ def main() -> int:
 
         def on_window(window: MainWindow) -> None:
             _prepare_demo_window(window, services)
-            steps: list[tuple[float, Callable[[], None]]] = [
+            steps: list[tuple[float, Callable[[], object]]] = [
                 (SHOT_AFTER_S, lambda: play_back_the_shot(window)),
                 (SHOT_AFTER_S + 6, lambda: shoot(window, args.out / "screenshot-playback.png")),
                 (SHOT_AFTER_S + 7, lambda: window.on_clip_request(window.grid.selected_tile, "tag")),
@@ -64,7 +64,7 @@ def main() -> int:
                 (SHOT_AFTER_S + 15, lambda: shoot(window, args.out / "screenshot-case.png")),
                 (SHOT_AFTER_S + 16, lambda: show_analytics(window)),
                 (SHOT_AFTER_S + 22, lambda: shoot(window, args.out / "screenshot-analytics.png")),
-                (SHOT_AFTER_S + 23, lambda: None if window.close() else None),
+                (SHOT_AFTER_S + 23, window.close),
             ]
             for at_s, step in steps:
                 QTimer.singleShot(int(at_s * 1000), window, step)
