@@ -83,6 +83,12 @@ class EvidenceSettings(BaseModel):
     include_mp4: bool = Field(True, description="Add an MP4 copy of each clip beside the native data.")
 
 
+class AuditSettings(BaseModel):
+    anchor_minutes: float = Field(10.0, ge=0, le=1440, description="How often the hub signs the audit trail's "
+                                  "head into DATA_DIR/audit/anchors.jsonl (it also does when it starts and stops); "
+                                  "0 leaves only the anchor at stop.")
+
+
 class Settings(BaseModel):
     """Every user-facing option, with its type, default and meaning in one place."""
 
@@ -95,6 +101,7 @@ class Settings(BaseModel):
     recording: RecordingSettings = RecordingSettings()
     playback: PlaybackSettings = PlaybackSettings()
     evidence: EvidenceSettings = EvidenceSettings()
+    audit: AuditSettings = AuditSettings()
 
 
 @dataclass(frozen=True)

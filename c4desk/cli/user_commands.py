@@ -7,7 +7,10 @@ the role. A new or reset password comes from ``C4DESK_NEW_PASSWORD`` or a prompt
 ``C4DESK_PASSWORD`` is then the acting user's own.
 
 ``audit verify`` needs no login (it shows row ids, never contents): exit 0 and "OK: N records", or exit 1 with one
-line per problem. ``audit list`` needs READ_AUDIT and is itself audited.
+line per problem. It also checks the signed anchors (``DATA_DIR/audit/anchors.jsonl``, or ``--anchors COPY``)
+against the centre's published key (or ``--key``): "anchors: N checked, newest at ... (record ID)". ``audit anchor``
+(READ_AUDIT) signs the head now; the hub does so by itself every ``audit.anchor_minutes``. ``audit list`` needs
+READ_AUDIT and is itself audited.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from c4desk.cli import Subcommands, UserError, print_json
 from c4desk.cli.auth import (
@@ -37,6 +41,11 @@ from c4desk.domain.permissions import PermissionDenied, Role, parse_role
 from c4desk.hub.services import Services
 from c4desk.store.audit_log import AuditRecord, write_csv
 from c4desk.store.users import AuthenticationError, UserInfo
+
+if TYPE_CHECKING:  # the anchors' module loads the signing key's crypto: only for the commands that need it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from c4desk.hub.audit_anchors import AnchorReport
 
 EXIT_TAMPERED = 1
 
@@ -60,8 +69,13 @@ def register(cli: Subcommands) -> None:
     for parser in (add, listing, role, passwd, disable, enable):
         add_actor_options(parser)
 
-    cli.sub("audit", "verify", "check the audit trail's hash chain (exit 1 naming each broken row)",
-            cmd_audit_verify, "the audit trail")
+    verify = cli.sub("audit", "verify", "check the audit trail's hash chain and its signed anchors (exit 1 naming "
+                     "each broken row or anchor)", cmd_audit_verify, "the audit trail")
+    verify.add_argument("--anchors", type=Path, metavar="FILE",
+                        help="the anchors to check, e.g. a copy kept on another machine (default: "
+                             "DATA_DIR/audit/anchors.jsonl)")
+    verify.add_argument("--key", type=Path, metavar="PUBKEY_FILE",
+                        help="the centre's public signing key (default: DATA_DIR/evidence/centre-signing-key.pub)")
     audit = cli.sub("audit", "list", "audit records, newest first (supervisor, admin; itself audited)",
                     cmd_audit_list)
     for name in ("--since", "--until"):
@@ -75,6 +89,12 @@ def register(cli: Subcommands) -> None:
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
     add_actor_options(audit)
+    anchor = cli.sub("audit", "anchor", "sign the audit trail's head with the centre's key into the anchors file "
+                     "(supervisor, admin)", cmd_audit_anchor)
+    anchor.add_argument("--anchors", type=Path, metavar="FILE",
+                        help="append to FILE (default: DATA_DIR/audit/anchors.jsonl)")
+    anchor.add_argument("--json", action="store_true")
+    add_actor_options(anchor)
 
 
 def _role(text: str) -> Role:
@@ -184,21 +204,86 @@ def cmd_user_enable(args: argparse.Namespace, paths: Paths, settings: Settings) 
 
 
 def cmd_audit_verify(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    """The chain first (its OK or TAMPERED line, then its problems), then the anchors: a summary line and theirs."""
+    from c4desk.hub.audit_anchors import anchors_path, check_anchors
+
     del settings
+    anchors_file = args.anchors or anchors_path(paths.data_dir)
+    if args.anchors is not None and not args.anchors.is_file():
+        raise UserError(f"--anchors: {args.anchors} is not a file")
     with _services(args, paths) as services:
         report = services.audit.verify_report()
+        public_key, no_key_reason = _anchor_key(args, paths)
+        try:
+            anchors = check_anchors(services.db, anchors_file, public_key, no_key_reason=no_key_reason)
+        except OSError as exc:
+            raise UserError(f"{anchors_file}: {exc.strerror or exc}") from None
     for first, last in report.gaps:
         span = str(first) if first == last else f"{first}-{last}"
         print(f"note: ids {span} unused, but the chain links across them (a rolled-back transaction)",
               file=sys.stderr)
-    if report.ok:
+    if report.ok and anchors.ok:
         head = f"; head {report.head_id} {report.head_hash}" if report.head_id is not None else ""
         print(f"OK: {report.records} records{head}")
+        _print_anchors(anchors)
         return 0
-    print(f"TAMPERED: {len(report.problems)} problem(s) in {report.records} records")
+    problems = len(report.problems) + len(anchors.problems)
+    print(f"TAMPERED: {problems} problem(s) in {report.records} records")
     for problem in report.problems:
         print(problem)
+    _print_anchors(anchors)
     return EXIT_TAMPERED
+
+
+def _anchor_key(args: argparse.Namespace, paths: Paths) -> tuple[Ed25519PublicKey | None, str]:
+    """The key anchors must be signed by: ``--key``, else the centre's published one; (None, why) when there is
+    none to read (then every anchor is unchecked, which verify reports)."""
+    from c4desk.evidence.signing import load_public_key
+    from c4desk.hub.audit_anchors import published_key
+
+    if args.key is not None:
+        try:
+            return load_public_key(args.key.read_bytes()), ""
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            raise UserError(f"--key: {args.key}: {reason}") from None
+    return published_key(paths.data_dir)
+
+
+def _print_anchors(anchors: AnchorReport) -> None:
+    if not anchors.present:  # a note, like the gaps: the chain's own result stays the first and only stdout line
+        print(f"note: {anchors.summary()} (the hub writes anchors; `c4desk audit anchor` writes one now)",
+              file=sys.stderr)
+        return
+    print(anchors.summary())
+    for problem in anchors.problems:
+        print(problem)
+
+
+def cmd_audit_anchor(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    """Sign the head now (after this login, which the anchor then covers); no audit record of its own (see
+    hub/audit_anchors.py: it would move the head it signs)."""
+    from c4desk.evidence.signing import SigningKeyError
+    from c4desk.hub.audit_anchors import anchor_as, anchors_path
+
+    del settings
+    path = args.anchors or anchors_path(paths.data_dir)
+    with _services(args, paths) as services:
+        actor = cli_actor(args, services)
+        try:
+            anchor = anchor_as(services.db, actor, paths.data_dir, path=path)
+        except SigningKeyError as exc:
+            raise UserError(str(exc)) from None
+        except OSError as exc:
+            raise UserError(f"{path}: {exc.strerror or exc}") from None
+    if anchor is None:
+        raise UserError("the audit trail is empty: nothing to anchor")
+    if args.json:
+        print_json(anchor.as_dict() | {"file": str(path)})
+    else:
+        print(f"anchored record {anchor.record_id} ({anchor.records} records) {anchor.hash}")
+        print(f"c4desk: signed by the centre's key {anchor.key}; appended to {path}", file=sys.stderr)
+    return 0
 
 
 def cmd_audit_list(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:

@@ -1,6 +1,7 @@
 """The hub as a running thing: the ingest endpoint and its routes over one set of services.
 
-In one-seat mode the workstation starts a Hub in-process; ``c4desk hub`` runs the same object headless.
+In one-seat mode the workstation starts a Hub in-process; ``c4desk hub`` runs the same object headless. While it
+runs, it signs the audit trail's head into the anchors file every ``audit.anchor_minutes`` (hub/audit_anchors.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from http import HTTPStatus
 
 from c4desk.config import Paths, Settings
 from c4desk.credentials import hub_token
+from c4desk.hub.audit_anchors import AuditAnchorer
 from c4desk.hub.gunshot_routes import gunshot_route_factory
 from c4desk.hub.http_server import IngestServer, Request, Response, Route, bind_address
 from c4desk.hub.lpr_matching import HotlistMatcher
@@ -44,6 +46,8 @@ class Hub:
         self.token = hub_token(paths.data_dir)
         self.server: IngestServer | None = None
         self.matcher: HotlistMatcher | None = None
+        self.anchor_interval_s = settings.audit.anchor_minutes * 60.0
+        self.anchorer: AuditAnchorer | None = None
 
     def start(self) -> None:
         # Matching first, so the first read the endpoint accepts is already checked against the hotlists.
@@ -53,6 +57,8 @@ class Hub:
             routes.update(factory(self.services, self.paths))
         self.server = IngestServer(routes, token=self.token, host=self.host, port=self.port)
         self.server.start()
+        self.anchorer = AuditAnchorer(self.services.db, self.paths.data_dir,
+                                      interval_s=self.anchor_interval_s).start()
 
     @property
     def base_url(self) -> str:
@@ -66,3 +72,6 @@ class Hub:
         if self.matcher is not None:
             self.matcher.stop()
             self.matcher = None
+        if self.anchorer is not None:  # last: its final anchor signs the head the hub leaves behind
+            self.anchorer.stop()
+            self.anchorer = None

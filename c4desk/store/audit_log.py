@@ -8,9 +8,9 @@ Reading the trail is itself an audited event (CJIS 5.4.1.1): ``query`` and ``exp
 - ``deleted``: its ``prev_hash`` is not the previous surviving row's hash and ids are missing in between;
 - ``broken_link``: its ``prev_hash`` is not the previous row's hash and no id is missing (a row before it was
   rewritten with a fresh hash, or a row was inserted).
-What it cannot see (the chain has no secret key and no outside anchor): the newest rows deleted from the end, or
-a forger who recomputes every hash after the row they changed. ``VerifyReport.head_hash`` is what to note down
-elsewhere (a ticket, a printout) to catch those later.
+What it cannot see (the chain has no secret key): the newest rows deleted from the end, or a forger who recomputes
+every hash after the row they changed. Signed anchors outside the database catch those (``c4desk.hub.audit_anchors``,
+which reads ``head()`` and ``hashes()`` here); ``VerifyReport.head_hash`` is what to note down elsewhere otherwise.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ DEFAULT_LIMIT = 1000
 MAX_LIMIT = 100_000
 CSV_COLUMNS = ("id", "at", "username", "workstation", "event_type", "object", "outcome", "detail")
 _VERIFY_BATCH = 2000
+_LOOKUP_BATCH = 500
 _OUTCOMES = ("success", "failure")
 
 
@@ -65,6 +66,15 @@ class ChainProblem:
 
     def __str__(self) -> str:
         return f"row {self.row_id}: {self.kind}: {self.message}"
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The chain's newest record and how many records there are, read in one statement (one snapshot)."""
+
+    record_id: int
+    hash: str
+    records: int
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,29 @@ class AuditLog:
     def count(self) -> int:
         with self._db.session() as session:
             return int(session.scalar(select(func.count(AuditEventRow.id))) or 0)
+
+    def head(self) -> AuditHead | None:
+        """The newest record's id and hash with the record count (None on an empty trail): what an anchor signs.
+
+        One statement, so the head and the count come from the same snapshot; the head is a primary-key lookup,
+        the count one pass over the smallest index. Reveals no record's contents, so it needs no permission.
+        """
+        records = select(func.count(AuditEventRow.id)).scalar_subquery()
+        query = select(AuditEventRow.id, AuditEventRow.hash, records).order_by(AuditEventRow.id.desc()).limit(1)
+        with self._db.session() as session:
+            row = session.execute(query).first()
+        return AuditHead(int(row[0]), str(row[1]), int(row[2])) if row is not None else None
+
+    def hashes(self, ids: Iterable[int]) -> dict[int, str]:
+        """id -> stored hash for those of ``ids`` that still exist (primary-key lookups, in batches)."""
+        wanted = sorted(set(ids))
+        found: dict[int, str] = {}
+        with self._db.session() as session:
+            for start in range(0, len(wanted), _LOOKUP_BATCH):
+                batch = wanted[start:start + _LOOKUP_BATCH]
+                query = select(AuditEventRow.id, AuditEventRow.hash).where(AuditEventRow.id.in_(batch))
+                found.update((int(i), str(h)) for i, h in session.execute(query))
+        return found
 
     # -- verification ----------------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from c4desk.domain.layouts import ViewSpec, fitting_layout
 from c4desk.domain.navigator import NeighbourGraph
 from c4desk.domain.permissions import Action, Actor, Role, allowed
 from c4desk.domain.plates import LprRead
+from c4desk.hub.audit_anchors import check_published
 from c4desk.hub.services import Services
 from c4desk.integrations.owner_lookup import OwnerLookupClient
 from c4desk.integrations.ptz import PtzClient, client_for
@@ -641,7 +642,9 @@ class MainWindow(QMainWindow):
 
     def on_audit_trail(self) -> None:
         """The audit viewer in its own window (reading it is itself audited)."""
-        viewer = AuditViewer(self.services.audit, self.actor, self)
+        db, data_dir = self.services.db, self._data_dir
+        viewer = AuditViewer(self.services.audit, self.actor, self,
+                             anchors=(lambda: check_published(db, data_dir)) if data_dir is not None else None)
         viewer.setWindowFlag(Qt.WindowType.Window)
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         viewer.resize(1100, 600)

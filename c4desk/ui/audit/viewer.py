@@ -8,6 +8,7 @@ comes back from the service and is shown, so hiding the menu entry is a convenie
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from c4desk.domain.audit import AuditType
 from c4desk.domain.errors import ValidationError
 from c4desk.domain.permissions import Actor
+from c4desk.hub.audit_anchors import AnchorReport
 from c4desk.store.audit_log import AuditLog, AuditRecord, VerifyReport
 from c4desk.ui import theme
 from c4desk.ui.background import run_in_background
@@ -88,8 +90,11 @@ def _from_qt(value: QDateTime) -> datetime:
 
 
 class AuditViewer(QWidget):
-    def __init__(self, audit: AuditLog, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, audit: AuditLog, actor: Actor, parent: QWidget | None = None, *,
+                 anchors: Callable[[], AnchorReport] | None = None) -> None:
+        """``anchors`` checks the signed anchors of the chain's head (hub/audit_anchors.py) along with the chain."""
         super().__init__(parent)
+        self._anchors = anchors
         self.setObjectName("AuditViewer")
         self.setWindowTitle("Audit trail")
         self._audit = audit
@@ -236,20 +241,29 @@ class AuditViewer(QWidget):
         self.verify_result.setVisible(True)
         self.verify_result.setStyleSheet(f"color: {theme.MUTED};")
         self.verify_result.setText("Verifying the hash chain…")
-        run_in_background(lambda: audit.verify_report(actor), self._on_verified, self._on_failed)
+        anchors = self._anchors
 
-    def _on_verified(self, report: VerifyReport) -> None:
+        def work() -> tuple[VerifyReport, AnchorReport | None]:
+            return audit.verify_report(actor), anchors() if anchors is not None else None
+
+        run_in_background(work, self._on_verified, self._on_failed)
+
+    def _on_verified(self, result: tuple[VerifyReport, AnchorReport | None]) -> None:
+        report, anchors = result
         self.verify.setEnabled(True)
-        if report.ok:
+        anchor_problems = [str(p) for p in anchors.problems] if anchors is not None else []
+        anchor_line = f"\n{anchors.summary()}" if anchors is not None else ""
+        if report.ok and not anchor_problems:
             head = f"; head #{report.head_id} {report.head_hash[:16]}…" if report.head_id is not None else ""
             self.verify_result.setStyleSheet(f"color: {theme.OK};")
-            self.verify_result.setText(f"Chain intact: {report.records} records{head}")
+            self.verify_result.setText(f"Chain intact: {report.records} records{head}{anchor_line}")
         else:
-            lines = [str(p) for p in report.problems[:8]]
-            if len(report.problems) > 8:
-                lines.append(f"… and {len(report.problems) - 8} more (c4desk audit verify lists all)")
+            problems = [str(p) for p in report.problems] + anchor_problems
+            lines = problems[:8]
+            if len(problems) > 8:
+                lines.append(f"… and {len(problems) - 8} more (c4desk audit verify lists all)")
             self.verify_result.setStyleSheet(f"color: {theme.BAD}; font-weight: 600;")
-            self.verify_result.setText(f"TAMPERED: {len(report.problems)} problem(s) in {report.records} "
-                                       "records\n" + "\n".join(lines))
+            self.verify_result.setText(f"TAMPERED: {len(problems)} problem(s) in {report.records} "
+                                       "records\n" + "\n".join(lines) + anchor_line)
         self.verify_result.setToolTip(report.head_hash)
         self.model.flag({p.row_id for p in report.problems})

@@ -129,3 +129,24 @@ def test_analyst_is_refused_by_the_service(qtbot: QtBot, seeded: Services) -> No
     assert "analyst (analyst) may not read audit" in widget.status.text()
     denied = seeded.audit.query(SUPERVISOR, event_type=AuditType.PERMISSION_DENIED, username="analyst")
     assert [(r.object, r.detail["action"]) for r in denied] == [("audit_events", "read_audit")]
+
+
+def test_verify_also_checks_the_signed_anchors(qtbot: QtBot, seeded: Services, tmp_path: Path) -> None:
+    """A record rewritten with every later hash recomputed passes the chain alone; the anchor signed before names it."""
+    from c4desk.evidence.signing import centre_key
+    from c4desk.hub.audit_anchors import anchors_path, check_published, write_anchor
+    from tests.hub.test_audit_anchors import rewrite_history
+
+    write_anchor(seeded.db, centre_key(tmp_path), anchors_path(tmp_path), by="hub")
+    widget = AuditViewer(seeded.audit, SUPERVISOR, anchors=lambda: check_published(seeded.db, tmp_path))
+    qtbot.addWidget(widget)
+    widget.verify.click()
+    qtbot.waitUntil(lambda: widget.verify.isEnabled(), timeout=5000)
+    intact, anchored = widget.verify_result.text().splitlines()
+    assert intact.startswith("Chain intact: 9 records") and anchored.startswith("anchors: 1 checked, newest at ")
+    assert anchored.endswith("(record 8)")
+    rewrite_history(seeded.db, 3, {"from": "21:00", "seconds": 5})
+    widget.verify.click()
+    qtbot.waitUntil(lambda: widget.verify.isEnabled(), timeout=5000)
+    lines = widget.verify_result.text().splitlines()
+    assert lines[0].startswith("TAMPERED: 1 problem(s)") and lines[1].startswith("anchor line 1 (record 8)")
