@@ -72,7 +72,6 @@ class CaseIntakeDialog(NewCaseDialog):
             lambda _i: self.minutes.setEnabled(self.outcome.currentData() != STILL_SEARCHING))
         self.items.itemChanged.connect(lambda _item: self._update_search())
         self.resize(620, 640)
-        self._ready = False
         self._suggested = ""  # the centre's number put in the field (not typed by the analyst)
         self._trails: list[Trail] = []
         self._cameras: tuple[str, ...] = ()
@@ -135,7 +134,6 @@ class CaseIntakeDialog(NewCaseDialog):
             self.items.addItem("Nothing worked in this session yet: the case opens empty")
         self.minutes.setValue(proposal.minutes)
         self._update_search()
-        self._ready = True
         self.status.info(f"{len(proposal.links) + sum(t for _c, t in proposal.clips)} item(s) ticked: "
                          "Enter opens the case with them")
         self._enable_saving()
@@ -149,7 +147,6 @@ class CaseIntakeDialog(NewCaseDialog):
 
     def _load_failed(self, exc: BaseException) -> None:
         self.status.error(f"Could not gather this session's work: {exc}. The case can still be opened empty.")
-        self._ready = True
         self._enable_saving()
 
     def ticked(self) -> list[tuple[str, str]]:
