@@ -236,7 +236,11 @@ def walk_the_story(qtbot: QtBot, seat: Seat, walk: Walkthrough) -> None:
     window = open_window(qtbot, seat, analyst)
     walk.main = window
     assert window.actor.username == "analyst" and "analyst" in window.windowTitle()
-    qtbot.waitUntil(lambda: len(window.grid.cameras()) == 4 and all(window.grid.cameras()), timeout=10_000)
+    # The start view names its cameras at once; the tiles get them when the camera list has loaded in the background
+    # (grid.cameras() lists a tile's wanted id before that, so it is no sign of a loaded tile).
+    walk.wait("the start view's cameras loaded", lambda: len(window.grid.tiles) == 4
+              and all(t.camera is not None for t in window.grid.tiles), limit_s=None, excluded="start-up",
+              timeout_s=20)
     tiles = list(window.grid.tiles)
     assert [t.camera.id for t in tiles if t.camera] == ["cam01", "cam02", "cam03", "cam04"]  # the getaway route
     walk.wait("first live frame on every start-view tile", lambda: all(t.current_frame for t in tiles),
