@@ -128,7 +128,8 @@ class AuditLog:
               username: str | None = None, event_type: AuditType | str | None = None,
               object_contains: str | None = None, text: str | None = None,
               limit: int = DEFAULT_LIMIT) -> list[AuditRecord]:
-        """Records matching every given filter, newest first; requires READ_AUDIT and is itself audited.
+        """Records matching every given filter, newest first (by time, then id); requires READ_AUDIT and is itself
+        audited.
 
         ``object_contains`` matches the object (case-insensitive); ``text`` matches user, workstation, object
         or detail. ``until`` is exclusive.
@@ -136,7 +137,9 @@ class AuditLog:
         filters = self._filters(since, until, username, event_type, object_contains, text, limit)
         require_audited(self._db, actor, Action.READ_AUDIT, "audit_events", {"filters": filters})
         query = self._select(since, until, username, event_type, object_contains, text)
-        query = query.order_by(AuditEventRow.id.desc()).limit(limit)
+        # Newest first by the time it happened: records written later with an earlier time (a seat whose clock ran
+        # behind, the demo's back-dated history) sit where they belong in time; the chain's own order is the id's.
+        query = query.order_by(AuditEventRow.at.desc(), AuditEventRow.id.desc()).limit(limit)
         with self._db.session(write=True) as session:
             records = [_record(r) for r in session.scalars(query)]
             append_audit(session, username=actor.username, workstation=actor.workstation or self._workstation,

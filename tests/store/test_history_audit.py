@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from c4desk.domain.audit import chain_hash
+from c4desk.domain.permissions import Actor, Role
 from c4desk.store.audit import PastAuditEvent, append_audit, append_history_audit
 from c4desk.store.audit_log import AuditLog
 from c4desk.store.db import Database
@@ -48,3 +49,15 @@ def test_a_time_without_a_zone_is_refused_and_nothing_is_written(db: Database) -
     with db.session(write=True) as s, pytest.raises(ValueError, match="time zone"):
         append_history_audit(s, events)
     assert AuditLog(db).count() == 0
+
+
+def test_the_trail_reads_newest_first_by_time_so_history_written_later_sits_where_it_happened(db: Database) -> None:
+    now = datetime.now(UTC)
+    with db.session(write=True) as s:
+        append_audit(s, username="admin", workstation="ws-1", event_type="user_add", object="user:ana")
+        append_history_audit(s, [PastAuditEvent(at=now - timedelta(days=d), username="demo-history", workstation="",
+                                                event_type="view_live", object=f"camera:cam0{d}") for d in (3, 1, 2)])
+    records = AuditLog(db).query(Actor("sue", Role.SUPERVISOR, "ws-2"), since=now - timedelta(days=10))
+    # Written last, happened first: listed after the user_add written before them (ids alone would list them first).
+    assert [r.object for r in records] == ["user:ana", "camera:cam01", "camera:cam02", "camera:cam03"]
+    assert [r.at for r in records] == sorted((r.at for r in records), reverse=True)
