@@ -86,7 +86,7 @@ def gunshot(window: MainWindow) -> Alert:
 
 def play_back_the_shot(window: MainWindow) -> None:
     window.alert_queue.select_alert(gunshot(window).id)
-    window.on_play_back_alert()
+    window.response.play_back_selected()
     window.timeline_dock.show()
     QTest.mouseClick(window.grid.tiles[0], Qt.MouseButton.LeftButton)  # select it as the analyst would
 

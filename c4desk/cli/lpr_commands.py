@@ -70,6 +70,7 @@ def register(cli: Subcommands) -> None:
     hist.add_argument("plate")
     for parser in (search, hist):
         parser.add_argument("--fuzzy", action="store_true", help="also OCR look-alikes (0/O/D/Q, 1/I/L, 8/B, ...)")
+    for parser in (search, hist, recent):
         add_actor_options(parser)
     for parser in (ing, imp, bolo, search, hist, recent):
         parser.add_argument("--json", action="store_true")
@@ -232,7 +233,10 @@ def cmd_plates_search(args: argparse.Namespace, paths: Paths, settings: Settings
 def cmd_plates_recent(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     services = open_services(args, paths)
     try:
-        reads = services.plate_reads.recent(args.limit)
+        actor = cli_actor(args, services)
+        reads = services.plate_reads.recent(args.limit, actor=actor)  # SEARCH_PLATES, as a search
+    except PermissionDenied as exc:
+        raise UserError(str(exc)) from exc
     finally:
         services.close()
     return _print_reads(args, reads)

@@ -3,6 +3,13 @@
 On SQLite every write also adds the plates it has not seen before to ``plates`` and their trigrams to
 ``plate_trigrams`` (see ``models.plates.PlateRow``), in the same transaction, so the search index can never
 miss a committed read nor keep a rolled-back one's plate.
+
+Who may read them: ``recent`` (the live feed) and ``between`` (the playback timeline) act for a person and require
+``Action.SEARCH_PLATES``, as plate search and history do (``store.plate_search``): where a vehicle was and when is
+sensitive whichever screen shows it. A refusal is audited (``permission_denied``). A granted read writes no
+``plate_query`` record: these are feeds the workstation refreshes by itself, not a query a person asked, and one
+record per refresh would bury the queries the audit trail is for. Writing reads (ingest) is the hub's machine path
+and is not checked.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from sqlalchemy.orm import Session
 
 from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.events import PlateRead
+from c4desk.domain.permissions import Action, Actor
 from c4desk.domain.plate_match import fold_plate
 from c4desk.domain.plates import LprRead
+from c4desk.store.audit import require_audited
 from c4desk.store.bus import EventBus
 from c4desk.store.db import Database
 from c4desk.store.models import PlateReadRow
@@ -175,20 +184,26 @@ class PlateReadRepository:
         with self._db.session() as session:
             return session.scalar(select(func.count()).select_from(PlateReadRow)) or 0
 
-    def recent(self, limit: int = 100) -> list[LprRead]:
-        """The latest reads by read time, newest first."""
+    def recent(self, limit: int = 100, *, actor: Actor) -> list[LprRead]:
+        """The latest reads by read time, newest first, for ``actor`` (SEARCH_PLATES; a refusal is audited, a
+        granted read is not: it is the live feed, not a query)."""
+        require_audited(self._db, actor, Action.SEARCH_PLATES, object="plates:recent",
+                        detail={"query": "recent", "limit": limit})
         newest = (PlateReadRow.read_at.desc(), PlateReadRow.id.desc())
         query = select(PlateReadRow).order_by(*newest).limit(limit)
         with self._db.session() as session:
             return [to_read(r) for r in session.scalars(query)]
 
-    def between(self, start: datetime, end: datetime, *, camera_ids: Sequence[str] | None = None,
+    def between(self, start: datetime, end: datetime, *, actor: Actor, camera_ids: Sequence[str] | None = None,
                 limit: int = 5000) -> list[LprRead]:
-        """Reads in [start, end] (of these cameras; None: all), newest first, at most ``limit`` of them.
+        """Reads in [start, end] (of these cameras; None: all), newest first, at most ``limit`` of them, for
+        ``actor`` (SEARCH_PLATES; a refusal is audited, a granted read is not: the timeline's feed, not a query).
 
         Read-only and served by the indexes on ``read_at`` and ``(camera_id, read_at)``, so a window far in the
         past is found as fast as a recent one (the playback timeline asks for whatever window is on screen).
         """
+        require_audited(self._db, actor, Action.SEARCH_PLATES, object="plates:between",
+                        detail={"query": "between", "start": start, "end": end})
         errors: list[FieldError] = []
         for name, value in (("start", start), ("end", end)):
             if value.tzinfo is None or value.utcoffset() is None:

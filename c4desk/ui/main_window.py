@@ -13,13 +13,10 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
-    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QTabWidget,
     QWidget,
 )
@@ -27,8 +24,7 @@ from PySide6.QtWidgets import (
 from c4desk import __version__
 from c4desk.config import AlertSettings, EvidenceSettings, PlaybackSettings
 from c4desk.credentials import camera_login
-from c4desk.domain.alerts import SOURCE_HOTLIST, Alert, AlertStatus
-from c4desk.domain.audit import AuditType
+from c4desk.domain.alerts import Alert, AlertStatus
 from c4desk.domain.camera import Camera, CameraKind, PtzProtocol
 from c4desk.domain.events import (
     AlertChanged,
@@ -45,7 +41,6 @@ from c4desk.domain.permissions import Action, Actor, Role, allowed
 from c4desk.domain.plates import LprRead
 from c4desk.hub.audit_anchors import check_published
 from c4desk.hub.services import Services
-from c4desk.integrations.owner_lookup import OwnerLookupClient
 from c4desk.integrations.ptz import PtzClient, client_for
 from c4desk.integrations.ptz.guarded import GuardedPtz
 from c4desk.store.recordings import Bookmark
@@ -53,7 +48,7 @@ from c4desk.store.snapshots import SnapshotRepository
 from c4desk.store.views import ViewRepository
 from c4desk.ui import theme
 from c4desk.ui.alerts.alert_queue import AlertQueue
-from c4desk.ui.alerts.response import describe_response, response_cameras
+from c4desk.ui.alerts.responder import AlertResponder
 from c4desk.ui.analytics.panel import AnalyticsPanel
 from c4desk.ui.audit.viewer import AuditViewer
 from c4desk.ui.background import run_in_background
@@ -61,17 +56,17 @@ from c4desk.ui.cameras.camera_tree import CameraTree
 from c4desk.ui.cases import CasePanel, EvidenceContext
 from c4desk.ui.cases.session_work import SessionWork
 from c4desk.ui.clip_requests import ClipRequests
+from c4desk.ui.docks import scrolled, to_front_action
 from c4desk.ui.event_bridge import EventBridge
-from c4desk.ui.lpr.bolo_dialog import BoloDialog
 from c4desk.ui.lpr.hit_view import HotlistHitView, insert_into
+from c4desk.ui.lpr.live_reads import LiveReadsPanel, latest_reads
+from c4desk.ui.lpr.plate_desk import PlateDesk, owner_lookup_for
 from c4desk.ui.lpr.plate_images import PlateImages, plate_media_dir
-from c4desk.ui.lpr.read_table import PlateReadTable
 from c4desk.ui.lpr.search_panel import PlateSearchPanel
 from c4desk.ui.map.map_view import MapView
 from c4desk.ui.ptz.auto_slew import AutoSlew
 from c4desk.ui.ptz.ptz_panel import PtzPanel
 from c4desk.ui.review import ReviewPanel
-from c4desk.ui.timefmt import local_time
 from c4desk.ui.wall.bookmark_dialog import reveal_on_timeline
 from c4desk.ui.wall.controller import WallController
 from c4desk.ui.wall.hop_overlay import HopController
@@ -79,6 +74,7 @@ from c4desk.ui.wall.live_grid import LiveGrid
 from c4desk.ui.wall.playback_clock import WallPlayback
 from c4desk.ui.wall.timeline import StoreTimelineSource, TimelineWidget
 from c4desk.ui.wall.video_view import PlayerFactory, VideoView
+from c4desk.ui.wall.viewing_audit import ViewingAudit
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +101,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.services = services
         self._data_dir = data_dir
-        self._alert_settings = alert_settings or AlertSettings()
-        self._owner_lookup_url = owner_lookup_url
         self._ui_state = ui_state
         # Who is logged in; services check this actor's role. A bare name (tests, benches) acts as an analyst.
         self.actor = user if isinstance(user, Actor) else Actor(user, Role.ANALYST, socket.gethostname())
@@ -129,20 +123,22 @@ class MainWindow(QMainWindow):
         lead_s = float((playback_settings or PlaybackSettings()).alert_lead_seconds)
         self.playback = WallPlayback(services.recordings, self.wall.active_grid, self, alert_lead_s=lead_s)
         self.timeline = TimelineWidget(
-            StoreTimelineSource(services.recordings, services.alerts, services.plate_reads).load, alert_lead_s=lead_s)
+            StoreTimelineSource(services.recordings, services.alerts, services.plate_reads, actor=self.actor).load,
+            alert_lead_s=lead_s)
         self.camera_tree = CameraTree()
         self.alert_queue = AlertQueue(services, self.actor)
         self.ptz_panel = PtzPanel(actor=self.analytics_actor)
         self.auto_slew = AutoSlew(services, self._ptz_client, parent=self)
         self.plate_images = PlateImages(plate_media_dir(data_dir), parent=self) if data_dir else None
-        self.read_table = PlateReadTable(images=self.plate_images)
-        self.plate_search = PlateSearchPanel(services.plate_search, self._owner_lookup, actor=self.analytics_actor,
-                                             images=self.plate_images)
+        # Live reads need SEARCH_PLATES, as a search does: a wall operator's tab says so instead (hits still alert).
+        self.live_reads = LiveReadsPanel(self.actor, images=self.plate_images)
+        self.plate_search = PlateSearchPanel(services.plate_search, owner_lookup_for(owner_lookup_url),
+                                             actor=self.analytics_actor, images=self.plate_images)
         self.hit_view = HotlistHitView(self.plate_images)  # a hotlist hit's plate crop, under the alert's facts
         insert_into(self.alert_queue.details, self.hit_view, 2)
         self.lpr_tabs = QTabWidget()
         self.lpr_tabs.addTab(self.plate_search, "Search")
-        self.lpr_tabs.addTab(self.read_table, "Live reads")
+        self.lpr_tabs.addTab(self.live_reads, "Live reads")
         self.camera_dock = self._dock("cameras", "Cameras", self.camera_tree, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.map_view = MapView(streets_geojson=streets_geojson)
         self.map_view.setMinimumSize(320, 240)
@@ -151,10 +147,8 @@ class MainWindow(QMainWindow):
         self.lpr_dock = self._dock("lpr", "Plates", self.lpr_tabs, Qt.DockWidgetArea.RightDockWidgetArea)
         self.ptz_dock = self._dock("ptz", "PTZ", self.ptz_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.timeline_dock = self._dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
-        # CJIS audits who viewed which camera, live or recorded; an alert's response view says which alert (the
-        # "alert to first camera view" figure is measured from these records).
-        self._on_screen: set[tuple[str, bool]] = set()
-        self._viewing_alert: str | None = None
+        # CJIS audits who viewed which camera, live or recorded; an alert's response view says which alert.
+        self.viewing = ViewingAudit(self.grid, self.playback, services.audit, self.actor, self)
         self.hops = HopController(self.grid, playback=self.playback.for_grid(self.grid), trails=services.trails,
                                   actor=self.analytics_actor(), map_view=self.map_view,
                                   reads_for_plate=lambda plate: services.plate_search.search(
@@ -166,9 +160,18 @@ class MainWindow(QMainWindow):
         # What the analyst works on here (alerts answered, trails followed, plates run): Ctrl+N files it as a case.
         self.session_work = SessionWork()
         self.case_panel.session_work = self.session_work
+        cameras = self.site_cameras
+        # Answering alerts (response view, playback, a hit's plate) and the plate work of the window (Ctrl+L, Ctrl+B).
+        self.response = AlertResponder(
+            queue=self.alert_queue, grid=self.grid, map_view=self.map_view, playback=self.playback,
+            auto_slew=self.auto_slew, viewing=self.viewing, session_work=self.session_work, cameras=cameras,
+            settings=alert_settings or AlertSettings(), alert_dock=self.alert_dock, window=self)
+        self.plates = PlateDesk(search=self.plate_search, tabs=self.lpr_tabs, dock=self.lpr_dock,
+                                map_view=self.map_view, hotlists=services.hotlists, actor=self.actor,
+                                session_work=self.session_work, cameras=cameras,
+                                selected_plate=self.response.selected_hit_plate, window=self)
         self.clip_requests = ClipRequests(services, self.analytics_actor, self.grid, self.playback, self,
-                                          current_case=self.case_panel.current_case,
-                                          cameras=lambda: list(self._cameras.values()))
+                                          current_case=self.case_panel.current_case, cameras=cameras)
         self.clip_marks = self.clip_requests.marks
         self.cases_dock = self._dock("cases", "Cases", self.case_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.review_panel = ReviewPanel(services, self.analytics_actor)
@@ -214,37 +217,9 @@ class MainWindow(QMainWindow):
               scroll: bool = False) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{name}")  # saveState() keys docks by object name
-        if scroll:
-            # A wide panel (dashboards, case detail) scrolls inside its dock rather than forcing the whole
-            # window to its minimum width; on a laptop screen that minimum would push the wall off screen.
-            area_widget = QScrollArea()
-            area_widget.setWidgetResizable(True)
-            area_widget.setFrameShape(QFrame.Shape.NoFrame)
-            area_widget.setWidget(widget)
-            widget = area_widget
-        dock.setWidget(widget)
+        dock.setWidget(scrolled(widget) if scroll else widget)
         self.addDockWidget(area, dock)
         return dock
-
-    @staticmethod
-    def _to_front_action(dock: QDockWidget, keys: str) -> QAction:
-        """The dock's show/hide action with a shortcut that brings it to the front. Cases, review and analytics
-        share one tabbed area: a bare toggle showed a closed dock behind the tab in front (nothing to see), and
-        closed an open one that was behind. Now only the dock in front is closed; otherwise it is shown, raised."""
-        action = dock.toggleViewAction()
-        action.setShortcut(QKeySequence(keys))
-        front = {"now": False, "at_press": False}
-        dock.visibilityChanged.connect(lambda on: front.__setitem__("now", on))  # also when its tab is (de)selected
-        # ``toggled`` comes before ``triggered`` (and before the dock's own slot closes it): note where it was.
-        action.toggled.connect(lambda _on: front.__setitem__("at_press", front["now"]))
-
-        def bring_to_front(checked: bool) -> None:
-            if checked or not front["at_press"]:
-                dock.show()
-                dock.raise_()
-
-        action.triggered.connect(bring_to_front)
-        return action
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -256,9 +231,9 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         for dock in (self.camera_dock, self.map_dock, self.alert_dock, self.lpr_dock, self.ptz_dock, self.cases_dock):
             view_menu.addAction(dock.toggleViewAction())
-        self.review_action = self._to_front_action(self.review_dock, "Ctrl+Shift+R")
+        self.review_action = to_front_action(self.review_dock, "Ctrl+Shift+R")
         view_menu.addAction(self.review_action)
-        self.analytics_action = self._to_front_action(self.analytics_dock, "Ctrl+Shift+A")
+        self.analytics_action = to_front_action(self.analytics_dock, "Ctrl+Shift+A")
         view_menu.addAction(self.analytics_action)
         view_menu.addSeparator()
         self.find_action = QAction("Find camera", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
@@ -280,7 +255,7 @@ class MainWindow(QMainWindow):
         cases_menu = self.menuBar().addMenu("&Cases")
         self.new_case_action = self.case_panel.new_action  # the panel opens the dialog; the window shows the dock
         self.new_case_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.cases_action = self._to_front_action(self.cases_dock, "Ctrl+Shift+C")
+        self.cases_action = to_front_action(self.cases_dock, "Ctrl+Shift+C")
         for action in (self.new_case_action, self.cases_action, self.review_action):
             cases_menu.addAction(action)
         cases_menu.addSeparator()
@@ -329,21 +304,24 @@ class MainWindow(QMainWindow):
         self.grid.clip_requested.connect(self.on_clip_request)
         self.clip_requests.message.connect(self.statusBar().showMessage)
         self.clip_requests.bookmarked.connect(self._on_bookmarked)
-        self.grid.view_changed.connect(self._audit_viewing)
-        self.playback.mode_changed.connect(lambda *_: self._audit_viewing())
+        self.grid.view_changed.connect(self.viewing.on_view_changed)
+        self.playback.mode_changed.connect(lambda *_: self.viewing.on_view_changed())
         self.alert_queue.alert_selected.connect(self.map_view.select_alert)
         self.alert_queue.table.selectionModel().selectionChanged.connect(
             lambda *_: self.hit_view.show_alert(self.alert_queue.current_alert()))
-        self.plate_search.trail_requested.connect(self.on_plate_trail)
-        self.search_plates_action.triggered.connect(self.on_search_plates)
+        self.plate_search.trail_requested.connect(self.plates.show_trail)
+        self.search_plates_action.triggered.connect(self.plates.search)
         self.new_case_action.triggered.connect(self.on_show_cases)
-        self.new_bolo_action.triggered.connect(self.on_new_bolo)
-        self.alert_queue.open_requested.connect(self.on_alert_opened)
-        self.alert_queue.attention.connect(self.on_alert_attention)
-        self.auto_slew.slewed.connect(self.on_slewed)
-        self.auto_slew.failed.connect(self.on_slew_failed)
-        self.response_action.triggered.connect(self.on_response_for_current)
-        self.next_alert_action.triggered.connect(self.on_focus_alerts)
+        self.new_bolo_action.triggered.connect(self.plates.new_bolo)
+        self.plates.message.connect(self.statusBar().showMessage)
+        self.alert_queue.open_requested.connect(self.response.answer_alert)
+        self.alert_queue.attention.connect(self.response.on_attention)
+        self.auto_slew.slewed.connect(self.response.on_slewed)
+        self.auto_slew.failed.connect(self.response.on_slew_failed)
+        self.response_action.triggered.connect(self.response.answer_selected)
+        self.next_alert_action.triggered.connect(self.response.focus_queue)
+        self.response.message.connect(self.statusBar().showMessage)
+        self.response.plate_history_requested.connect(self.plates.show_history)
         self.bridge.event_received.connect(self.on_bus_event)
         self._health_timer.timeout.connect(self._on_health_tick)
         self.quit_action.triggered.connect(self.close)
@@ -356,18 +334,19 @@ class MainWindow(QMainWindow):
         self.playback.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.hops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.hops.follow_changed.connect(self._note_trail)
-        self.hops.known_plate = self._selected_hit_plate
+        self.hops.known_plate = self.response.selected_hit_plate
         self.hops.current_case_id = lambda: case.id if (case := self.case_panel.current_case()) else None
-        self.play_alert_action.triggered.connect(self.on_play_back_alert)
+        self.play_alert_action.triggered.connect(self.response.play_back_selected)
         self.playback.mode_changed.connect(lambda _grid, on: self.timeline_dock.show() if on else None)
 
     # -- behaviour ------------------------------------------------------------------------------------
     def reload(self) -> None:
         """Load cameras, alerts and reads from the store off the GUI thread."""
-        services = self.services
+        services, actor = self.services, self.actor
 
         def load() -> tuple[list[Camera], list[Alert], list[LprRead]]:
-            return services.cameras.list(), services.alerts.recent(200), services.plate_reads.recent(200)
+            # The live reads are a feed, not a query: no plate_query record (the store audits only a refusal).
+            return services.cameras.list(), services.alerts.recent(200), latest_reads(services.plate_reads, actor)
 
         def show(result: tuple[list[Camera], list[Alert], list[LprRead]]) -> None:
             cameras, alerts, reads = result
@@ -382,7 +361,7 @@ class MainWindow(QMainWindow):
                 self.map_view.fit_to_cameras()
                 QTimer.singleShot(600, self.map_view, self.map_view.fit_to_cameras)
             self.map_view.set_alerts(map_worthy(alerts, datetime.now(UTC)))
-            self.read_table.records.set_records(reads)
+            self.live_reads.set_reads(reads)
             streets = self._streets
             run_in_background(lambda: NeighbourGraph.build(cameras, streets), self.hops.set_graph,
                               lambda exc: log.warning("camera neighbours unavailable: %s", exc))
@@ -428,6 +407,10 @@ class MainWindow(QMainWindow):
         client = client_for(camera, *login)
         return client if actor is None else GuardedPtz(client, actor=actor, db=self.services.db, camera_id=camera.id)
 
+    def site_cameras(self) -> list[Camera]:
+        """The site's cameras as last loaded (``reload`` replaces them when the site changes)."""
+        return list(self._cameras.values())
+
     def request_switch_user(self) -> None:
         """Close this window so the workstation can log the next person in (shift change, supervisor review)."""
         self.switch_user_requested = True
@@ -439,142 +422,9 @@ class MainWindow(QMainWindow):
         actor = getattr(self, "actor", None)
         return actor if isinstance(actor, Actor) else Actor(self._user, Role.ANALYST, socket.gethostname())
 
-    def _owner_lookup(self) -> OwnerLookupClient | None:
-        """Called on a worker thread by the plate search panel."""
-        return OwnerLookupClient(self._owner_lookup_url) if self._owner_lookup_url else None
-
-    def on_plate_trail(self, plate: str, reads: list[LprRead]) -> None:
-        """The selected plate's reads as a time-ordered trail on the map."""
-        points = [(c.lat, c.lon, f"{local_time(r.read_at)} {c.id}") for r in reads
-                  if (c := self._cameras.get(r.camera_id)) is not None]
-        self.map_view.show_trail(f"plate-{plate}", points)
-
-    def on_search_plates(self) -> None:
-        """Ctrl+L: the plate search; on the selected hit's plate, searched at once, when a hit is selected."""
-        plate = self._selected_hit_plate()
-        if plate:
-            self.show_plate_history(plate)
-            return
-        self.lpr_dock.show()
-        self.lpr_dock.raise_()
-        self.lpr_tabs.setCurrentWidget(self.plate_search)
-        self.plate_search.pattern.setFocus()
-        self.plate_search.pattern.selectAll()
-
-    def show_plate_history(self, plate: str) -> None:
-        """Every read of ``plate`` in the Plates dock (first/last seen, owner lookup), searched now."""
-        self.session_work.note_plate(plate, datetime.now(UTC))
-        self.lpr_dock.show()
-        self.lpr_dock.raise_()
-        self.lpr_tabs.setCurrentWidget(self.plate_search)
-        self.plate_search.pattern.setText(plate)
-        self.plate_search.run_search()
-
-    def on_new_bolo(self) -> None:
-        dialog = BoloDialog(self.services.hotlists, self.actor, self, plate=self.plate_search.pattern.text())
-        if dialog.exec() and dialog.stored is not None:
-            self.statusBar().showMessage(f"BOLO {dialog.stored.plate} saved; reads are matched against it now", 8000)
-
-    def on_new_alert(self, alert: Alert) -> None:
-        """A new alert: PTZs turn toward it at once; its response view is one keypress away (or shown)."""
-        cameras = list(self._cameras.values())
-        if self._alert_settings.auto_slew and alert.lat is not None:
-            self.auto_slew.slew_for_alert(alert, cameras)
-        if self._alert_settings.auto_response_view and alert.priority == 1:
-            self.on_alert_open(alert.id)
-        else:
-            self.statusBar().showMessage(f"New alert {alert.type.replace('_', ' ')} at {alert.address or 'map pin'}:"
-                                         " Ctrl+Enter shows the cameras that can see it", 15_000)
-
-    def on_alert_open(self, alert_id: str) -> None:
-        alert = self.alert_queue.alert(alert_id)
-        if alert is None:
-            return
-        cameras = list(self._cameras.values())
-        picks = response_cameras(cameras, alert, count=self._alert_settings.response_camera_count)
-        if picks:
-            self._viewing_alert = alert_id  # the view_changed this emits audits every response camera for it
-            try:
-                self.grid.show_cameras(picks)
-            finally:
-                self._viewing_alert = None
-            self._select_best_tile()
-        self.map_view.select_alert(alert_id)
-        self.auto_slew.slew_for_alert(alert, cameras)
-        self.statusBar().showMessage("Response view: " + "; ".join(describe_response(cameras, alert)), 10_000)
-
-    def on_play_back_alert(self) -> None:
-        """The selected alert's response cameras, played back from its time minus the alert lead."""
-        alert = self.alert_queue.current_alert()
-        if alert is None:
-            self.statusBar().showMessage("Select an alert to play it back", 5000)
-            return
-        self.session_work.note_alert(alert, datetime.now(UTC))
-        picks = response_cameras(list(self._cameras.values()), alert, count=self._alert_settings.response_camera_count)
-        self.playback.play_alert(alert.detected_at, self.grid)  # first, so the tiles never connect live
-        if picks:
-            self._viewing_alert = alert.id
-            try:
-                self.grid.show_cameras(picks)
-            finally:
-                self._viewing_alert = None
-            self._select_best_tile()
-
-    def _select_best_tile(self) -> None:
-        """A response view selects its first tile (the best camera), as a click would: T, B, I/O and the hop
-        arrows act on it at once."""
-        tile = self.grid.tiles[0] if self.grid.tiles else None
-        if tile is not None and tile.camera is not None:
-            self.grid.select(tile)
-            self.grid.camera_selected.emit(tile.camera)
-
-    def on_response_for_current(self) -> None:
-        alert = self.alert_queue.current_alert()
-        if alert is not None:
-            self.on_alert_opened(alert.id)
-
-    def on_alert_opened(self, alert_id: str) -> None:
-        """The analyst opened an alert (Enter, double-click, Ctrl+Enter): its response view; for a plate hit, also
-        the plate's history. It counts as worked on for the next new case."""
-        self.on_alert_open(alert_id)
-        alert = self.alert_queue.alert(alert_id)
-        if alert is None:
-            return
-        self.session_work.note_alert(alert, datetime.now(UTC))
-        plate = self._hit_plate(alert)
-        if plate:
-            self.show_plate_history(plate)
-
-    @staticmethod
-    def _hit_plate(alert: Alert | None) -> str:
-        return str(alert.payload.get("plate") or "") if alert is not None and alert.source == SOURCE_HOTLIST else ""
-
-    def _selected_hit_plate(self) -> str:
-        return self._hit_plate(self.alert_queue.current_alert())
-
     def _note_trail(self, trail_id: object) -> None:
         if isinstance(trail_id, int):
             self.session_work.note_trail(trail_id, datetime.now(UTC))
-
-    def on_focus_alerts(self) -> None:
-        self.alert_dock.show()
-        self.alert_dock.raise_()
-        self.alert_queue.setFocus()
-
-    def on_alert_attention(self, _alert_id: str) -> None:
-        self.alert_dock.show()
-        self.alert_dock.raise_()
-        QApplication.alert(self)
-        self.alert_dock.setWindowTitle("Alerts - NEW PRIORITY 1")
-        # Bound to the dock, so the timer dies with it (a window closed within 8 s).
-        QTimer.singleShot(8000, self.alert_dock, lambda: self.alert_dock.setWindowTitle("Alerts"))
-
-    def on_slewed(self, camera_id: str, pan: float, tilt: float) -> None:
-        self.statusBar().showMessage(f"{camera_id} turned to pan {pan:.0f}°, tilt {tilt:.0f}°", 5000)
-
-    def on_slew_failed(self, camera_id: str, reason: str) -> None:
-        if camera_id:
-            self.statusBar().showMessage(f"Auto-slew {camera_id}: {reason}", 8000)
 
     def on_area_selected(self, camera_ids: list[str]) -> None:
         cameras = [self._cameras[i] for i in camera_ids if i in self._cameras and self._cameras[i].enabled]
@@ -597,12 +447,12 @@ class MainWindow(QMainWindow):
         if isinstance(event, AlertRaised):
             self.alert_queue.upsert(event.alert)
             self.map_view.add_alert(event.alert)
-            self.on_new_alert(event.alert)
+            self.response.on_new_alert(event.alert)
         elif isinstance(event, AlertChanged):
             self.alert_queue.upsert(event.alert)
             self.map_view.update_alert(event.alert)
         elif isinstance(event, PlateRead):
-            self.read_table.records.upsert(event.read)
+            self.live_reads.add_read(event.read)  # dropped for a role that may not see reads
         elif isinstance(event, CamerasChanged):
             self.reload()
         elif isinstance(event, (CaseChanged, ClipChanged, ClipTagged)):
@@ -617,28 +467,6 @@ class MainWindow(QMainWindow):
         reveal_on_timeline(self.timeline, mark.at)
         if mark.case_id is not None:
             self.case_panel.detail.reload()  # the case's timeline lists its bookmarks
-
-    def _audit_viewing(self) -> None:
-        """Write a view_live / view_recorded audit record for each camera that just came on screen; for an alert's
-        response view, for every camera of it (one already on screen is now viewed for that alert)."""
-        recorded = self.playback.for_grid(self.grid).active
-        shown = {(camera_id, recorded) for camera_id in self.grid.cameras() if camera_id}
-        alert_id = self._viewing_alert
-        new = shown if alert_id else shown - self._on_screen
-        self._on_screen = shown
-        if not new:
-            return
-        audit, actor = self.services.audit, self.actor
-
-        def write() -> None:
-            for camera_id, was_recorded in sorted(new):
-                detail: dict[str, object] = {"camera_id": camera_id}
-                if alert_id:
-                    detail["alert_id"] = alert_id
-                audit.record(actor, event_type=AuditType.VIEW_RECORDED if was_recorded else AuditType.VIEW_LIVE,
-                             object=f"camera:{camera_id}", detail=detail)
-
-        run_in_background(write, None, lambda exc: log.warning("could not audit camera viewing: %s", exc))
 
     def on_audit_trail(self) -> None:
         """The audit viewer in its own window (reading it is itself audited)."""

@@ -167,8 +167,9 @@ def test_bad_search_arguments(data_dir: Path, site: Path, capsys: pytest.Capture
 def test_plate_searches_act_as_the_user_and_are_audited(data_dir: Path, site: Path, site_admin: str,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    """``plates search`` and ``plates history`` tell where a vehicle was: an analyst may (each query audited under
-    their name), a wall operator may not (refused, audited), and nobody may without a login."""
+    """``plates search``, ``plates history`` and ``plates recent`` tell where a vehicle was: an analyst may (each
+    query audited under their name; the recent feed is not a query), a wall operator may not (refused, audited),
+    and nobody may without a login."""
     (site / "events.json").write_text(json.dumps([event("7KX-193", 1, "2026-07-04T21:00:00Z")]))
     assert run(data_dir, "ingest", "lpr", str(site / "events.json")) == 0
     services = Services.open(sqlite_url(Paths(data_dir).database))
@@ -185,8 +186,10 @@ def test_plate_searches_act_as_the_user_and_are_audited(data_dir: Path, site: Pa
     assert [r["plate"] for r in out_json(capsys)] == ["7KX193"]
     assert run(data_dir, "plates", "history", "7KX193", "--json") == 0
     assert out_json(capsys)["reads"] == 1
+    assert run(data_dir, "plates", "recent", "--json") == 0  # the feed: the same right, but not a query (no record)
+    assert [r["plate"] for r in out_json(capsys)] == ["7KX193"]
     monkeypatch.setenv("C4DESK_PASSWORD", "wall-password")
-    for argv in (("plates", "search", "7KX*"), ("plates", "history", "7KX193")):
+    for argv in (("plates", "search", "7KX*"), ("plates", "history", "7KX193"), ("plates", "recent")):
         assert run(data_dir, *argv, "--user", "wally") == 2
         assert "wally (wall_operator) may not search plates" in capsys.readouterr().err
     monkeypatch.delenv("C4DESK_USER")
@@ -202,4 +205,5 @@ def test_plate_searches_act_as_the_user_and_are_audited(data_dir: Path, site: Pa
     assert queries == [("ana", "plate_query", "plates:7KX*", "search"),
                        ("ana", "plate_query", "plates:7KX193", "history"),
                        ("wally", "permission_denied", "plates:7KX*", "search"),
-                       ("wally", "permission_denied", "plates:7KX193", "history")]
+                       ("wally", "permission_denied", "plates:7KX193", "history"),
+                       ("wally", "permission_denied", "plates:recent", "recent")]

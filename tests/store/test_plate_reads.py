@@ -13,16 +13,19 @@ from sqlalchemy.exc import IntegrityError
 from c4desk.domain.camera import Camera, CameraKind
 from c4desk.domain.errors import ValidationError
 from c4desk.domain.events import PlateRead
+from c4desk.domain.permissions import Actor, PermissionDenied, Role
 from c4desk.domain.plate_match import fold_plate
 from c4desk.domain.plates import LprRead
 from c4desk.store.bus import EventBus
 from c4desk.store.cameras import CameraRepository
 from c4desk.store.db import Database
-from c4desk.store.models import PlateReadRow
+from c4desk.store.models import AuditEventRow, PlateReadRow
 from c4desk.store.models.plates import PLATE_BLOCK_BITS, PlateRow, PlateTrigramRow
 from c4desk.store.plate_reads import PlateReadRepository, trigrams
 
 T0 = datetime(2026, 7, 4, 21, 15, tzinfo=UTC)
+ANALYST = Actor("ana", Role.ANALYST, "ws-ana")
+WALL = Actor("wally", Role.WALL_OPERATOR, "wall-1")
 
 
 @pytest.fixture
@@ -62,10 +65,10 @@ def test_add_stores_normalised_plate_and_publishes(
 def test_recent_newest_first(repo: PlateReadRepository) -> None:
     for i, plate in enumerate(["AB12345", "CD 67890", "6PZ193"]):
         repo.add(_read(plate, i))
-    recent = repo.recent(2)
+    recent = repo.recent(2, actor=ANALYST)
     assert [r.plate_norm for r in recent] == ["6PZ193", "CD67890"]
     assert recent[0].read_at == T0 + timedelta(seconds=2) and recent[0].read_at.tzinfo is UTC
-    assert len(repo.recent()) == 3
+    assert len(repo.recent(actor=ANALYST)) == 3
 
 
 def test_unknown_camera_is_refused(repo: PlateReadRepository, bus: EventBus) -> None:
@@ -74,7 +77,7 @@ def test_unknown_camera_is_refused(repo: PlateReadRepository, bus: EventBus) -> 
     bad = LprRead(camera_id="no-such-camera", plate_raw="AB12345", read_at=T0)
     with pytest.raises(IntegrityError):
         repo.add(bad)
-    assert repo.recent() == [] and got == []
+    assert repo.recent(actor=ANALYST) == [] and got == []
 
 
 def test_between_finds_old_reads_of_the_cameras_asked_for_newest_first(repo: PlateReadRepository,
@@ -87,14 +90,16 @@ def test_between_finds_old_reads_of_the_cameras_asked_for_newest_first(repo: Pla
               for i, camera in enumerate(["lpr-1", "lpr-2", "lpr-1", "lpr-2"])]
     for i in range(10):
         repo.add(_read(f"NEW{i}", i))
-    assert all(r.plate_norm.startswith("NEW") for r in repo.recent(10))  # "recent" alone misses the old ones
+    # "recent" alone misses the old ones
+    assert all(r.plate_norm.startswith("NEW") for r in repo.recent(10, actor=ANALYST))
     window = (old, old + timedelta(seconds=3))
-    assert [r.plate_norm for r in repo.between(*window)] == ["OLD3", "OLD2", "OLD1", "OLD0"]
-    assert [r.plate_norm for r in repo.between(*window, camera_ids=["lpr-1"])] == ["OLD2", "OLD0"]
-    assert repo.between(*window, camera_ids=["lpr-2", "lpr-2"]) == [stored[3], stored[1]]
-    assert repo.between(*window, camera_ids=[]) == []
-    assert repo.between(old + timedelta(seconds=1), old + timedelta(seconds=2)) == [stored[2], stored[1]]
-    newest = repo.between(old, T0 + timedelta(minutes=1), camera_ids=["lpr-1"], limit=2)
+    assert [r.plate_norm for r in repo.between(*window, actor=ANALYST)] == ["OLD3", "OLD2", "OLD1", "OLD0"]
+    assert [r.plate_norm for r in repo.between(*window, actor=ANALYST, camera_ids=["lpr-1"])] == ["OLD2", "OLD0"]
+    assert repo.between(*window, actor=ANALYST, camera_ids=["lpr-2", "lpr-2"]) == [stored[3], stored[1]]
+    assert repo.between(*window, actor=ANALYST, camera_ids=[]) == []
+    assert repo.between(old + timedelta(seconds=1), old + timedelta(seconds=2),
+                        actor=ANALYST) == [stored[2], stored[1]]
+    newest = repo.between(old, T0 + timedelta(minutes=1), actor=ANALYST, camera_ids=["lpr-1"], limit=2)
     assert [r.plate_norm for r in newest] == ["NEW9", "NEW8"] and newest[0].read_at.tzinfo is UTC
     with db.session() as s:
         indexes = [ix["column_names"] for ix in inspect(s.connection()).get_indexes("plate_reads")]
@@ -103,14 +108,42 @@ def test_between_finds_old_reads_of_the_cameras_asked_for_newest_first(repo: Pla
 
 def test_between_refuses_a_bad_window_naming_the_field(repo: PlateReadRepository) -> None:
     with pytest.raises(ValidationError) as naive:
-        repo.between(T0, T0.replace(tzinfo=None))
+        repo.between(T0, T0.replace(tzinfo=None), actor=ANALYST)
     assert [e.field for e in naive.value.errors] == ["end"]
     with pytest.raises(ValidationError) as backwards:
-        repo.between(T0, T0 - timedelta(seconds=1), camera_ids=["lpr-1"])
+        repo.between(T0, T0 - timedelta(seconds=1), actor=ANALYST, camera_ids=["lpr-1"])
     assert [e.field for e in backwards.value.errors] == ["end"]
     with pytest.raises(ValidationError) as limit:
-        repo.between(T0, T0, limit=-1)
+        repo.between(T0, T0, actor=ANALYST, limit=-1)
     assert [e.field for e in limit.value.errors] == ["limit"]
+
+
+def audit_records(db: Database) -> list[tuple[str, str, str, str]]:
+    with db.session() as s:
+        return [(r.username, r.event_type, r.object, r.outcome)
+                for r in s.scalars(select(AuditEventRow).order_by(AuditEventRow.id))]
+
+
+def test_the_feeds_need_search_plates_and_only_a_refusal_is_audited(repo: PlateReadRepository, db: Database) -> None:
+    """The live feed (``recent``) and the timeline's reads (``between``) are where a vehicle was and when, as a plate
+    search is: a wall operator is refused (one ``permission_denied`` record each), before the window is even
+    checked; a granted read is a feed, not a query, and writes no record at all."""
+    repo.add(_read("6PZ193", 0))
+    assert [r.plate_norm for r in repo.recent(actor=ANALYST)] == ["6PZ193"]
+    assert [r.plate_norm for r in repo.between(T0, T0 + timedelta(seconds=1), actor=ANALYST)] == ["6PZ193"]
+    assert audit_records(db) == []
+    with pytest.raises(PermissionDenied) as recent:
+        repo.recent(200, actor=WALL)
+    with pytest.raises(PermissionDenied) as between:
+        repo.between(T0, T0.replace(tzinfo=None), actor=WALL)  # refused first: the bad window is never looked at
+    assert recent.value.actor == WALL and between.value.actor == WALL
+    assert audit_records(db) == [("wally", "permission_denied", "plates:recent", "failure"),
+                                 ("wally", "permission_denied", "plates:between", "failure")]
+    with db.session() as s:
+        details = [r.detail for r in s.scalars(select(AuditEventRow).order_by(AuditEventRow.id))]
+    assert [(d["query"], d["action"], d["role"]) for d in details] == [
+        ("recent", "search_plates", "wall_operator"), ("between", "search_plates", "wall_operator")]
+    assert details[0]["limit"] == 200
 
 
 # The distinct-plate index (SQLite's wildcard/partial search structure, see models.plates.PlateRow).

@@ -107,7 +107,7 @@ def test_a_response_view_is_audited_for_its_alert_even_for_cameras_already_on_sc
                             "detected_at": datetime.now().astimezone().isoformat()})
     alert, _ = services.alerts.add_or_update_gunshot(report, feed="test")
     qtbot.waitUntil(lambda: window.alert_queue.alert(alert.id) is not None, timeout=5000)
-    window.on_alert_open(alert.id)
+    window.response.open_alert(alert.id)
     qtbot.waitUntil(lambda: {("view_live", "camera:cam01", "SST-77"), ("view_live", "camera:cam02", "SST-77")}
                     <= set(views_audited(services)), timeout=5000)
     # The dashboards measure "alert to first camera view" from exactly these records.

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPoint, QSettings, QSize, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
 from c4desk.config import Paths, Settings
 from c4desk.demo import render
+from c4desk.domain.camera import Camera, CameraKind
+from c4desk.domain.permissions import Actor, Role
+from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.media.player import Frame
+from c4desk.store.models import AuditEventRow
 from c4desk.ui.app import build_main_window
 from c4desk.ui.main_window import MainWindow
 
@@ -132,3 +138,32 @@ def test_area_selection_opens_a_view_of_every_camera_that_sees_it(qtbot: QtBot, 
     window.on_area_selected(["unknown"])  # nothing known sees it: the view is left as it was
     assert window.grid.cameras() == ["cam03"]
     window.close()
+
+
+def test_live_plate_reads_reach_only_roles_that_may_see_them(qtbot: QtBot, services: Services,
+                                                            data_dir: Path) -> None:
+    """An analyst's Live reads tab gets each read from the bus; a wall operator's says why it shows none (no
+    SEARCH_PLATES), gets none from the bus, and its opening leaves no refusal in the audit trail (it did not ask)."""
+    services.cameras.upsert_many([Camera(id="lprA", name="Main St EB", lat=41.765, lon=-72.675,
+                                         kind=CameraKind.LPR)])
+    windows = {}
+    for actor in (Actor("ana", Role.ANALYST, "ws-ana"), Actor("wally", Role.WALL_OPERATOR, "ws-wall")):
+        window = build_main_window(services, Settings(), Paths(data_dir), user=actor)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda w=window: bool(w._cameras), timeout=5000)  # loaded (the reads with the cameras)
+        window.lpr_dock.raise_()
+        window.lpr_tabs.setCurrentWidget(window.live_reads)
+        windows[actor.role] = window
+    analyst, wall = windows[Role.ANALYST].live_reads, windows[Role.WALL_OPERATOR].live_reads
+    assert analyst.currentWidget() is analyst.table and wall.currentWidget() is wall.notice
+    assert "Your role (wall_operator) may not see plate reads" in wall.notice.text()
+    read = services.plate_reads.add(LprRead(camera_id="lprA", plate_raw="6PZ193", read_at=datetime.now(UTC)))
+    qtbot.waitUntil(lambda: analyst.table.records.rowCount() == 1, timeout=5000)
+    qtbot.wait(100)  # the wall operator's window had the same event by now
+    assert analyst.table.records.record(0).id == read.id and wall.table.records.rowCount() == 0
+    with services.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEventRow)
+                        .where(AuditEventRow.event_type.in_(["permission_denied", "plate_query"]))) == 0
+    for window in windows.values():
+        window.close()

@@ -27,15 +27,16 @@ RECENT = 100
 Choices = list[tuple[str, str]]  # (text shown, ref)
 
 
-def recent_items(services: Services, kind: str) -> Choices:
-    """The recent items of ``kind`` to choose from (runs on a worker thread)."""
+def recent_items(services: Services, kind: str, actor: Actor) -> Choices:
+    """The recent items of ``kind`` to choose from (runs on a worker thread). Plate reads are read for ``actor``
+    (SEARCH_PLATES, checked by the store)."""
     if kind == "alert":
         return [(f"{a.id}  {a.type.replace('_', ' ')}  {a.address}  {local_datetime(a.detected_at)}", a.id)
                 for a in services.alerts.recent(RECENT)]
     if kind == "trail":
         return [(f"{t.id}  {t.label or t.plate or 'trail'}  ({len(t.steps)} camera(s))", str(t.id))
                 for t in services.trails.recent(50)]
-    reads = services.plate_reads.recent(RECENT) if kind in ("plate", "plate_read") else []
+    reads = services.plate_reads.recent(RECENT, actor=actor) if kind in ("plate", "plate_read") else []
     if kind == "plate_read":
         return [(f"{r.id}  {r.plate_raw} on {r.camera_id}  {local_datetime(r.read_at)}", str(r.id))
                 for r in reads if r.id is not None]
@@ -59,7 +60,8 @@ class LinkDialog(QDialog):
     attached = Signal(object)
 
     def __init__(self, services: Services, actor: ActorSource, case_number: str, parent: QWidget | None = None, *,
-                 kind: str = "alert", ref: str = "", load: Callable[[Services, str], Choices] = recent_items) -> None:
+                 kind: str = "alert", ref: str = "",
+                 load: Callable[[Services, str, Actor], Choices] = recent_items) -> None:
         super().__init__(parent)
         self._services = services
         self._actor = actor
@@ -132,7 +134,7 @@ class LinkDialog(QDialog):
                 self.status.info(f"{len(choices)} recent item(s) to choose from" if choices else
                                  "Type the item's id")
 
-        run_for(self, lambda: unfiled_clips(services, actor) if kind == CLIP else load(services, kind), show,
+        run_for(self, lambda: unfiled_clips(services, actor) if kind == CLIP else load(services, kind, actor), show,
                 self.status.failed)
 
     def chosen_ref(self) -> str:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from c4desk.domain.permissions import Action, Actor, allowed
+
 
 @dataclass(frozen=True)
 class Mark:
@@ -43,13 +45,19 @@ class StoreTimelineSource:
     Alerts and reads are asked for by time window (``between``, served by the stores' time indexes), so a window
     a month back shows its alerts and reads as a recent one does. At most ``limit`` of each per load, the newest
     of the window: at a week's zoom a busy LPR camera has more reads than the bar has pixels.
+
+    Plate reads are read for ``actor`` (the store requires SEARCH_PLATES, as for a plate search). A role without
+    that right (the wall operator) gets no read marks and the store is not asked: the bar reloads on every scroll,
+    and each refusal would be one more ``permission_denied`` record. Without an actor no reads are drawn.
     """
 
-    def __init__(self, recordings: Any, alerts: Any = None, plate_reads: Any = None, *,
+    def __init__(self, recordings: Any, alerts: Any = None, plate_reads: Any = None, *, actor: Actor | None = None,
                  alert_limit: int = 1000, read_limit: int = 5000) -> None:
         self._recordings = recordings
         self._alerts = alerts
-        self._reads = plate_reads
+        may_see_reads = actor is not None and allowed(actor.role, Action.SEARCH_PLATES)
+        self._reads = plate_reads if may_see_reads else None
+        self._actor = actor
         self._alert_limit = alert_limit
         self._read_limit = read_limit
 
@@ -70,6 +78,6 @@ class StoreTimelineSource:
                 what = alert.type.replace("_", " ")
                 marks.append(Mark("alert", alert.detected_at, "", f"{what} {alert.address}".strip(), alert.id))
         if self._reads is not None and ids:
-            for read in self._reads.between(start, end, camera_ids=ids, limit=self._read_limit):
+            for read in self._reads.between(start, end, actor=self._actor, camera_ids=ids, limit=self._read_limit):
                 marks.append(Mark("read", read.read_at, read.camera_id, read.plate_raw, str(read.id or "")))
         return TimelineData(start, end, ranges, gaps, tuple(sorted(marks, key=lambda m: m.at)))

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from c4desk.domain.alerts import GunshotReport
 from c4desk.domain.layouts import preset
@@ -22,7 +22,7 @@ from c4desk.domain.permissions import Actor, Role
 from c4desk.domain.plates import LprRead
 from c4desk.hub.services import Services
 from c4desk.media.playback import PlaybackPlayer
-from c4desk.store.models import AlertRow, PlateReadRow, RecordingGapRow
+from c4desk.store.models import AlertRow, AuditEventRow, PlateReadRow, RecordingGapRow
 from c4desk.store.plate_reads import row_values
 from c4desk.ui import theme
 from c4desk.ui.wall.live_grid import LiveGrid
@@ -43,6 +43,7 @@ from tests.ui.wall.test_playback import insert_segments
 pytestmark = [pytest.mark.timeout(90)]
 
 LEAD_S = 5.0
+ANALYST = Actor("analyst1", Role.ANALYST, "ws")
 
 
 @pytest.fixture
@@ -72,8 +73,8 @@ def desk(qtbot: QtBot, services: Services, site: datetime) -> Iterator[tuple[Liv
     grid = LiveGrid(PlayerSource(), layout=preset("2x1"))
     qtbot.addWidget(grid)
     grid.resize(640, 200)
-    timeline = TimelineWidget(StoreTimelineSource(services.recordings, services.alerts, services.plate_reads).load,
-                              alert_lead_s=LEAD_S)
+    timeline = TimelineWidget(StoreTimelineSource(services.recordings, services.alerts, services.plate_reads,
+                                                  actor=ANALYST).load, alert_lead_s=LEAD_S)
     qtbot.addWidget(timeline)
     timeline.resize(1000, 120)
     playback = WallPlayback(services.recordings, lambda: grid, grid, alert_lead_s=LEAD_S)
@@ -263,7 +264,7 @@ def test_a_window_far_in_the_past_shows_its_alerts_and_reads(qtbot: QtBot, desk:
         s.execute(insert(PlateReadRow), [row_values(LprRead(camera_id="cam01", plate_raw=f"NEW{i}", read_at=at))
                                          for i, at in enumerate(since)])
     assert "SST-OLD" not in {a.id for a in services.alerts.recent(1000)}  # the old way would have missed both
-    assert "OLD123" not in {r.plate_raw for r in services.plate_reads.recent(1000)}
+    assert "OLD123" not in {r.plate_raw for r in services.plate_reads.recent(1000, actor=ANALYST)}
     _grid.show_cameras([make_camera("cam01"), make_camera("cam02")])
     bar = timeline.bar
     bar.set_window(old, old + timedelta(minutes=2))
@@ -278,7 +279,22 @@ def test_a_window_far_in_the_past_shows_its_alerts_and_reads(qtbot: QtBot, desk:
     assert near(colour_at(timeline, bar.x_of(old + timedelta(seconds=30)), RULER_H + 4), QColor(theme.BAD))
     assert near(colour_at(timeline, bar.x_of(old + timedelta(seconds=50)), row0), QColor(theme.WARN))
     # Scrolled a day on, the window's own marks replace them (and there are many more there).
-    later = StoreTimelineSource(services.recordings, services.alerts, services.plate_reads,
+    later = StoreTimelineSource(services.recordings, services.alerts, services.plate_reads, actor=ANALYST,
                                 alert_limit=50, read_limit=60).load(["cam01"], since[0], since[-1])
     assert sum(m.kind == "alert" for m in later.marks) == 50 and sum(m.kind == "read" for m in later.marks) == 60
     assert max(m.at for m in later.marks) == since[-1]  # the newest of the window when capped
+
+
+def test_a_wall_operators_timeline_shows_no_plate_reads(services: Services, site: datetime) -> None:
+    """Plate reads need SEARCH_PLATES (the store checks it): a wall operator's timeline draws the alert and the
+    bookmark but no read, and does not ask the store (no refusal per scroll in the audit trail)."""
+    window = (site - timedelta(seconds=20), site + timedelta(seconds=40))
+    wall = Actor("wally", Role.WALL_OPERATOR, "wall-1")
+    for actor, kinds in ((wall, ["alert", "bookmark"]), (None, ["alert", "bookmark"]),
+                         (ANALYST, ["alert", "bookmark", "read"])):
+        data = StoreTimelineSource(services.recordings, services.alerts, services.plate_reads,
+                                   actor=actor).load(["cam01", "cam02"], *window)
+        assert sorted(m.kind for m in data.marks) == kinds, actor
+    with services.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEventRow)
+                        .where(AuditEventRow.event_type == "permission_denied")) == 0
