@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 
 import keyring
-from keyring.errors import KeyringError
+from keyring.errors import KeyringError, PasswordDeleteError
 
 log = logging.getLogger(__name__)
 SERVICE = "c4desk"
@@ -69,6 +69,22 @@ def lookup_secret(data_dir: Path, name: str) -> str | None:
         return value
     path = _file_fallback(data_dir, name)
     return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+def delete_secret(data_dir: Path, name: str) -> None:
+    """Remove a secret from the keyring AND the owner-only fallback file: it may be in either (the keyring can come
+    and go between runs), and a secret that must be gone (a retired signing key) must be gone from both.
+
+    Raises OSError when the file cannot be removed; a keyring that refuses is logged (it may hold nothing)."""
+    try:
+        keyring.delete_password(SERVICE, name)
+    except PasswordDeleteError:
+        pass  # it was not there
+    except KeyringError as exc:
+        log.debug("keyring refused to delete %s: %s", name, exc)
+    if get_secret(name):
+        raise OSError(f"the system keyring still holds the {name} secret after deleting it")
+    _file_fallback(data_dir, name).unlink(missing_ok=True)
 
 
 def camera_login(data_dir: Path, credential_ref: str) -> tuple[str, str] | None:

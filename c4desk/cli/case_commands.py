@@ -2,7 +2,8 @@
 
 Every command that changes or exports data acts as ``--user`` (or ``C4DESK_USER``) with the password from
 ``C4DESK_PASSWORD`` or a prompt, and is checked and audited exactly like the UI. ``evidence verify`` needs no
-database and no login; ``evidence key`` shows (and on first use makes) the centre's evidence-signing key. JSON
+database and no login; ``evidence key`` shows (and on first use makes) the centre's evidence-signing key and its
+key history, and with ``--rotate`` or ``--revoke FINGERPRINT --reason TEXT`` (an admin, logged in) changes it. JSON
 outputs (``--json``) are a scripting interface: keep their shape stable.
 """
 
@@ -28,6 +29,8 @@ from c4desk.store.cases import CASE_STATUSES, LINK_KINDS, TASK_OUTCOMES, CaseFil
 from c4desk.store.clips import ClipNotFound
 
 if TYPE_CHECKING:
+    from c4desk.evidence.key_admin import KeyChange
+    from c4desk.evidence.key_history import KeyHistory
     from c4desk.evidence.verify import SignatureCheck
 
 LINK_OPTIONS = {"alert": "--alert", "plate": "--plate", "plate_read": "--plate-read", "trail": "--trail",
@@ -110,13 +113,24 @@ def register(cli: Subcommands) -> None:
                        help="the centre's public signing key (PEM): the package must be signed by it")
     known.add_argument("--fingerprint", metavar="HEX",
                        help="the centre's signing-key fingerprint (64 hex digits): the package must be signed by it")
-    key = cli.sub("evidence", "key", "the centre's evidence-signing key: fingerprint and public key file (made if "
-                  "missing)", cmd_evidence_key)
+    known.add_argument("--keys", type=Path, metavar="HISTORY_JSON",
+                       help="the centre's published key history (centre-signing-keys.json): the package must be "
+                            "signed by one of its keys, not a revoked one")
+    key = cli.sub("evidence", "key", "the centre's evidence-signing key: fingerprint, public key file and key "
+                  "history (made if missing); rotate or revoke it (admin)", cmd_evidence_key)
+    change = key.add_mutually_exclusive_group()
+    change.add_argument("--rotate", action="store_true",
+                        help="make a new key current; the old one is retired and its private key deleted (what it "
+                             "signed still verifies against the key history)")
+    change.add_argument("--revoke", metavar="FINGERPRINT",
+                        help="revoke this key (the current one is rotated first): whatever it signed fails "
+                             "verification from now on; needs --reason")
+    key.add_argument("--reason", metavar="TEXT", help="why the key is revoked (published in the key history)")
 
     for parser in (create, show, listing, status, link, unlink, task, note, add, submit, review, queue, mine,
                    export, verify, key):
         parser.add_argument("--json", action="store_true")
-    for parser in (create, status, link, unlink, task, note, add, submit, review, queue, mine, export):
+    for parser in (create, status, link, unlink, task, note, add, submit, review, queue, mine, export, key):
         add_actor_options(parser)
 
 
@@ -355,10 +369,16 @@ def cmd_evidence_export(args: argparse.Namespace, paths: Paths, settings: Settin
 
 
 def cmd_evidence_verify(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    from c4desk.evidence.key_history import KeyHistoryError, load_history
     from c4desk.evidence.signing import load_public_key, normalize_fingerprint
     from c4desk.evidence.verify import MANIFEST_PROBLEM, Problem, check_package
 
-    known_key, known_fingerprint = None, None
+    known_key, known_fingerprint, known_keys = None, None, None
+    if args.keys is not None:
+        try:
+            known_keys = load_history(args.keys)
+        except KeyHistoryError as exc:
+            raise UserError(f"--keys: {exc}") from None
     if args.key is not None:
         try:
             known_key = load_public_key(args.key.read_bytes())
@@ -369,7 +389,8 @@ def cmd_evidence_verify(args: argparse.Namespace, paths: Paths, settings: Settin
             known_fingerprint = normalize_fingerprint(args.fingerprint)
         except ValueError as exc:
             raise UserError(f"--fingerprint: {exc}") from None
-    result = check_package(args.package, args.expect, known_key=known_key, known_fingerprint=known_fingerprint)
+    result = check_package(args.package, args.expect, known_key=known_key, known_fingerprint=known_fingerprint,
+                           known_keys=known_keys)
     problems = list(result.problems)
     if args.registered and result.manifest_sha256 is not None:
         with _session(args, paths, settings, login=False) as s:
@@ -395,21 +416,71 @@ def _signature_note(signature: SignatureCheck) -> str:
     if signature.status != "valid":
         return ("unsigned: nothing in the package shows who made it (an export from before packages were signed, "
                 "or its signature was removed)")
+    if signature.key is not None:
+        return f"signed by the centre's {signature.key.status} key {signature.fingerprint} ({signature.key.period()})"
     if signature.known_key:
         return f"signed by the expected key {signature.fingerprint}"
-    return (f"signed by key {signature.fingerprint} (not checked against a known key: pass --key or "
-            "--fingerprint)")
+    return (f"signed by key {signature.fingerprint} (not checked against a known key: pass --key, --fingerprint or "
+            "--keys)")
 
 
 def cmd_evidence_key(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     from c4desk.evidence.signing import SigningKeyError, centre_key
 
+    if args.reason is not None and args.revoke is None:
+        raise UserError("--reason goes with --revoke FINGERPRINT")
+    if args.revoke is not None and not (args.reason or "").strip():
+        raise UserError("--revoke needs --reason TEXT: say why the key is revoked (it is published)")
+    change = _change_key(args, paths, settings) if args.rotate or args.revoke is not None else None
     try:
         key = centre_key(paths.data_dir)
+        history = _key_history(paths.data_dir)
     except SigningKeyError as exc:
         raise UserError(str(exc)) from None
-    return _emit(args, key.as_dict(), lambda: "\n".join((
-        f"centre evidence-signing key (Ed25519){' - made now' if key.created else ''}",
-        f"fingerprint  {key.fingerprint}",
-        f"public key   {key.public_key_file}  (publish it, with the fingerprint)",
-        f"private key  {key.stored_in}")))
+    shown = key.as_dict() | {"history": [e.summary() for e in history.entries]}
+    if change is not None:
+        shown |= {"change": change.as_dict()}
+        if not args.json:
+            print(_change_line(change), file=sys.stderr)
+    lines = [f"centre evidence-signing key (Ed25519){' - made now' if key.created else ''}",
+             f"fingerprint  {key.fingerprint}",
+             f"public key   {key.public_key_file}  (publish it, with the fingerprint)",
+             f"private key  {key.stored_in}",
+             f"key history  {key.history_file}  (publish it too: `evidence verify --keys` checks old packages "
+             "with it)"]
+    lines += [f"  {e.status:<8} {e.fingerprint}  {e.period()}" + (f", {e.revocation()}" if e.revoked_at else "")
+              for e in history.entries]
+    return _emit(args, shown, lambda: "\n".join(lines))
+
+
+def _change_key(args: argparse.Namespace, paths: Paths, settings: Settings) -> KeyChange:
+    """``--rotate`` or ``--revoke``, as the logged-in user: the service checks MANAGE_KEYS and audits."""
+    from c4desk.evidence.key_admin import revoke_key, rotate_key
+    from c4desk.evidence.signing import SigningKeyError
+
+    with _session(args, paths, settings) as s:
+        try:
+            if args.rotate:
+                return rotate_key(s.services.db, _actor(s), paths.data_dir)
+            return revoke_key(s.services.db, _actor(s), paths.data_dir, args.revoke, args.reason)
+        except SigningKeyError as exc:
+            raise UserError(str(exc)) from None
+
+
+def _key_history(data_dir: Path) -> KeyHistory:
+    from c4desk.evidence.signing import SigningKeyError, centre_key_history
+
+    history = centre_key_history(data_dir)
+    if history is None:  # centre_key writes it: only a history removed in between gets here
+        raise SigningKeyError(f"the key history of {data_dir} is missing")
+    return history
+
+
+def _change_line(change: KeyChange) -> str:
+    parts = []
+    if change.revoked is not None:
+        parts.append(f"revoked {change.revoked.fingerprint} ({change.revoked.revocation()})")
+    if change.retired is not None and change.new is not None:
+        parts.append(f"retired {change.retired.fingerprint} (its private key deleted); the centre's key is now "
+                     f"{change.new.fingerprint}")
+    return "c4desk: " + "; ".join(parts)

@@ -8,7 +8,9 @@ the role. A new or reset password comes from ``C4DESK_NEW_PASSWORD`` or a prompt
 
 ``audit verify`` needs no login (it shows row ids, never contents): exit 0 and "OK: N records", or exit 1 with one
 line per problem. It also checks the signed anchors (``DATA_DIR/audit/anchors.jsonl``, or ``--anchors COPY``)
-against the centre's published key (or ``--key``): "anchors: N checked, newest at ... (record ID)". ``audit anchor``
+against the centre's key history (``DATA_DIR/evidence/centre-signing-keys.json``, or ``--keys COPY``: each anchor
+against the key that signed it, rotated or not; a revoked key's anchors fail), else its published key (or
+``--key``): "anchors: N checked, newest at ... (record ID)". ``audit anchor``
 (READ_AUDIT) signs the head now; the hub does so by itself every ``audit.anchor_minutes``. ``audit list`` needs
 READ_AUDIT and is itself audited.
 """
@@ -74,8 +76,13 @@ def register(cli: Subcommands) -> None:
     verify.add_argument("--anchors", type=Path, metavar="FILE",
                         help="the anchors to check, e.g. a copy kept on another machine (default: "
                              "DATA_DIR/audit/anchors.jsonl)")
-    verify.add_argument("--key", type=Path, metavar="PUBKEY_FILE",
-                        help="the centre's public signing key (default: DATA_DIR/evidence/centre-signing-key.pub)")
+    keys = verify.add_mutually_exclusive_group()
+    keys.add_argument("--key", type=Path, metavar="PUBKEY_FILE",
+                      help="check every anchor against this one public key (default: the key history, else "
+                           "DATA_DIR/evidence/centre-signing-key.pub)")
+    keys.add_argument("--keys", type=Path, metavar="HISTORY_JSON",
+                      help="the centre's key history, e.g. a copy kept elsewhere: each anchor is checked against the "
+                           "key that signed it (default: DATA_DIR/evidence/centre-signing-keys.json when it exists)")
     audit = cli.sub("audit", "list", "audit records, newest first (supervisor, admin; itself audited)",
                     cmd_audit_list)
     for name in ("--since", "--until"):
@@ -205,17 +212,28 @@ def cmd_user_enable(args: argparse.Namespace, paths: Paths, settings: Settings) 
 
 def cmd_audit_verify(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     """The chain first (its OK or TAMPERED line, then its problems), then the anchors: a summary line and theirs."""
-    from c4desk.hub.audit_anchors import anchors_path, check_anchors
+    from c4desk.evidence.key_history import KeyHistoryError, load_history
+    from c4desk.hub.audit_anchors import anchors_path, check_anchors, check_published
 
     del settings
     anchors_file = args.anchors or anchors_path(paths.data_dir)
     if args.anchors is not None and not args.anchors.is_file():
         raise UserError(f"--anchors: {args.anchors} is not a file")
+    history = None
+    if args.keys is not None:
+        try:
+            history = load_history(args.keys)
+        except KeyHistoryError as exc:
+            raise UserError(f"--keys: {exc}") from None
     with _services(args, paths) as services:
         report = services.audit.verify_report()
-        public_key, no_key_reason = _anchor_key(args, paths)
         try:
-            anchors = check_anchors(services.db, anchors_file, public_key, no_key_reason=no_key_reason)
+            if history is not None:
+                anchors = check_anchors(services.db, anchors_file, None, history=history)
+            elif args.key is not None:
+                anchors = check_anchors(services.db, anchors_file, _anchor_key(args))
+            else:  # the data directory's history, else its published key
+                anchors = check_published(services.db, paths.data_dir, path=anchors_file)
         except OSError as exc:
             raise UserError(f"{anchors_file}: {exc.strerror or exc}") from None
     for first, last in report.gaps:
@@ -235,19 +253,15 @@ def cmd_audit_verify(args: argparse.Namespace, paths: Paths, settings: Settings)
     return EXIT_TAMPERED
 
 
-def _anchor_key(args: argparse.Namespace, paths: Paths) -> tuple[Ed25519PublicKey | None, str]:
-    """The key anchors must be signed by: ``--key``, else the centre's published one; (None, why) when there is
-    none to read (then every anchor is unchecked, which verify reports)."""
+def _anchor_key(args: argparse.Namespace) -> Ed25519PublicKey:
+    """``--key``: the one key every anchor must be signed by."""
     from c4desk.evidence.signing import load_public_key
-    from c4desk.hub.audit_anchors import published_key
 
-    if args.key is not None:
-        try:
-            return load_public_key(args.key.read_bytes()), ""
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-            raise UserError(f"--key: {args.key}: {reason}") from None
-    return published_key(paths.data_dir)
+    try:
+        return load_public_key(args.key.read_bytes())
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise UserError(f"--key: {args.key}: {reason}") from None
 
 
 def _print_anchors(anchors: AnchorReport) -> None:

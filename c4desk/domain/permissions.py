@@ -35,6 +35,7 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"  # add, disable, change roles, reset passwords
     EDIT_CAMERAS = "edit_cameras"  # site files, recording flags
+    MANAGE_KEYS = "manage_keys"  # rotate and revoke the centre's evidence-signing key
 
 
 _OPERATE = frozenset({Action.VIEW_LIVE, Action.VIEW_RECORDED, Action.CONTROL_PTZ, Action.PUSH_TO_WALL,
@@ -48,7 +49,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ANALYST: frozenset(_INVESTIGATE),
     Role.SUPERVISOR: frozenset(_SUPERVISE),
     # An administrator runs the system; reviewing evidence stays a supervisor's call (separation of duties).
-    Role.ADMIN: frozenset((_SUPERVISE - {Action.REVIEW_CLIPS}) | {Action.MANAGE_USERS, Action.EDIT_CAMERAS}),
+    Role.ADMIN: frozenset((_SUPERVISE - {Action.REVIEW_CLIPS}) | {Action.MANAGE_USERS, Action.EDIT_CAMERAS,
+                                                                           Action.MANAGE_KEYS}),
 }
 
 

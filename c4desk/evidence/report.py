@@ -67,8 +67,9 @@ def render_report(manifest: dict[str, Any], files: list[dict[str, Any]]) -> str:
         parts.append(f"<p>Signed: <code>{_e(signed.get('signature'))}</code> is the centre's "
                      f"{_e(signed.get('algorithm'))} signature of <code>manifest.json</code>, by the key with "
                      f"fingerprint <span class=\"mono\">{_e(signed.get('key_fingerprint'))}</span> (public key "
-                     f"<code>{_e(signed.get('public_key'))}</code>). Compare this fingerprint with the one the centre "
-                     "publishes: a package can carry any key.</p>")
+                     f"<code>{_e(signed.get('public_key'))}</code>). Compare this fingerprint with the ones the centre "
+                     "publishes (its key history lists every key it has used, and any it revoked): a package can "
+                     "carry any key.</p>")
     else:
         parts.append("<p class=\"warn\">This package is not signed.</p>")
     if manifest.get("require_approval"):
@@ -125,9 +126,10 @@ def render_report(manifest: dict[str, Any], files: list[dict[str, Any]]) -> str:
                  "<code>sha256sum</code> format. Check with <code>c4desk evidence verify FOLDER</code>, or "
                  "<code>sha256sum -c manifest.sha256</code> in this folder. A rewritten manifest is ruled out by "
                  "its signature checked against the centre's published key: <code>c4desk evidence verify FOLDER "
-                 "--fingerprint HEX</code> (or <code>--key FILE</code>), or <code>openssl pkeyutl -verify -pubin "
-                 "-inkey CENTRE.pub -rawin -in manifest.json -sigfile manifest.sig</code> with the centre's public "
-                 "key file; or by comparing the manifest's SHA-256 with the one recorded at export (custody form, "
-                 "or the c4desk database).</p>")
+                 "--fingerprint HEX</code> (or <code>--key FILE</code>; for a key rotated since, <code>--keys "
+                 "centre-signing-keys.json</code>, the centre's published key history), or <code>openssl pkeyutl "
+                 "-verify -pubin -inkey CENTRE.pub -rawin -in manifest.json -sigfile manifest.sig</code> with the "
+                 "centre's public key file; or by comparing the manifest's SHA-256 with the one recorded at export "
+                 "(custody form, or the c4desk database).</p>")
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -3,9 +3,14 @@
 Reports every changed, missing and extra file, an edited manifest (see ``manifest`` for what can and cannot be
 detected from the package alone), a signature that does not match the manifest and, when the caller has them,
 whether this is the very manifest that was exported (``expected_manifest_sha256``) and whether it was signed by
-the centre's key (``known_key`` or ``known_fingerprint``). Without a known key the signature is checked with the
-package's own public key: that shows the manifest is unchanged since it was signed, not who signed it, and
-``Verification.signature`` says so.
+the centre's key (``known_key`` or ``known_fingerprint``) or by any key of the centre's published key history
+(``known_keys``, ``key_history.KeyHistory``: the key that signed an old package may have been rotated since). Without
+a known key the signature is checked with the package's own public key: that shows the manifest is unchanged since
+it was signed, not who signed it, and ``Verification.signature`` says so.
+
+Against the history, a package signed by a revoked key fails (the problem names the revocation's date and reason:
+whoever stole the key can sign anything), and so does one whose manifest says it was exported after its key was
+retired (the retired key's private key was deleted then: only a copy of it could have signed).
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from c4desk.evidence.hashing import sha256_file
+from c4desk.evidence.key_history import KeyEntry, KeyHistory, iso
 from c4desk.evidence.manifest import (
     FORMAT,
     MANIFEST,
@@ -43,6 +50,7 @@ _ORDER = {MANIFEST_PROBLEM: 0, SIGNATURE_PROBLEM: 1, MISSING: 2, CHANGED: 3, EXT
 UNSIGNED = "unsigned"  # no signature, and the manifest does not claim one (exported before packages were signed)
 VALID = "valid"
 INVALID = "invalid"  # see the problems
+REVOKED = "revoked"  # signed by a key the centre revoked: a problem, whatever else is right
 
 
 @dataclass(frozen=True)
@@ -60,12 +68,17 @@ class Problem:
 
 @dataclass(frozen=True)
 class SignatureCheck:
-    status: str  # unsigned | valid | invalid
+    status: str  # unsigned | valid | invalid | revoked
     fingerprint: str | None  # the key the signature was checked with (valid: the signer)
     known_key: bool  # checked against a key the caller knows, not only the package's own
+    key: KeyEntry | None = None  # the signer's entry in the centre's key history, when checked against one
 
     def as_dict(self) -> dict[str, object]:
-        return {"status": self.status, "fingerprint": self.fingerprint, "known_key": self.known_key}
+        shown: dict[str, object] = {"status": self.status, "fingerprint": self.fingerprint,
+                                    "known_key": self.known_key}
+        if self.key is not None:  # only with a key history: the JSON of the other checks keeps its shape
+            shown["key"] = self.key.summary()
+        return shown
 
 
 @dataclass(frozen=True)
@@ -81,17 +94,23 @@ class Verification:
 
 
 def verify_package(package: Path | str, expected_manifest_sha256: str | None = None, *,
-                   known_key: Ed25519PublicKey | None = None, known_fingerprint: str | None = None) -> list[Problem]:
+                   known_key: Ed25519PublicKey | None = None, known_fingerprint: str | None = None,
+                   known_keys: KeyHistory | None = None) -> list[Problem]:
     """The problems found in ``package`` (an empty list: every file matches)."""
     return list(check_package(package, expected_manifest_sha256, known_key=known_key,
-                              known_fingerprint=known_fingerprint).problems)
+                              known_fingerprint=known_fingerprint, known_keys=known_keys).problems)
 
 
 def check_package(package: Path | str, expected_manifest_sha256: str | None = None, *,
-                  known_key: Ed25519PublicKey | None = None, known_fingerprint: str | None = None) -> Verification:
+                  known_key: Ed25519PublicKey | None = None, known_fingerprint: str | None = None,
+                  known_keys: KeyHistory | None = None) -> Verification:
     """Check ``package``. With ``known_key`` or ``known_fingerprint`` (the centre's), a package that is unsigned or
-    signed by any other key fails. ValueError for a malformed ``known_fingerprint`` or one that is not
-    ``known_key``'s."""
+    signed by any other key fails; with ``known_keys`` (the centre's key history), one that is unsigned, signed by
+    a key not in it, or by a revoked key fails. ValueError for a malformed ``known_fingerprint``, one that is not
+    ``known_key``'s, or ``known_keys`` given with either."""
+    if known_keys is not None and (known_key is not None or known_fingerprint is not None):
+        raise ValueError("check against one key (known_key, known_fingerprint) or the key history (known_keys), "
+                         "not both")
     expected_signer = _expected_signer(known_key, known_fingerprint)
     root = Path(package)
     if not root.is_dir():
@@ -99,7 +118,10 @@ def check_package(package: Path | str, expected_manifest_sha256: str | None = No
     problems: list[Problem] = []
     sums = _read_sums(root, problems)
     manifest, manifest_sha, manifest_data = _read_manifest(root, problems)
-    signature = _check_signature(root, manifest, manifest_data, problems, known_key, expected_signer)
+    if known_keys is not None:
+        signature = _check_against_history(root, manifest, manifest_data, problems, known_keys)
+    else:
+        signature = _check_signature(root, manifest, manifest_data, problems, known_key, expected_signer)
 
     if manifest_sha is not None and sums is not None:
         recorded = sums.get(MANIFEST)
@@ -202,6 +224,65 @@ def _check_signature(root: Path, manifest: dict[str, Any] | None, data: bytes | 
                                                              f"by key {signer}"))
         return SignatureCheck(INVALID, signer, known)
     return SignatureCheck(VALID, signer, known)
+
+
+def _check_against_history(root: Path, manifest: dict[str, Any] | None, data: bytes | None, problems: list[Problem],
+                           history: KeyHistory) -> SignatureCheck:
+    """Check manifest.sig with the key of the history that made it (found by the fingerprint the package claims,
+    else by trying each key: the package's own key file proves nothing), then that key's standing."""
+    declared = manifest.get("signed_by") if manifest is not None else None
+    claimed = str(declared.get("key_fingerprint", "")) if isinstance(declared, dict) else None
+    if not (root / SIGNATURE).is_file():
+        if claimed is not None:
+            problems.append(Problem(MISSING, SIGNATURE, "the manifest says it is signed; the signature is gone"))
+            return SignatureCheck(INVALID, None, True)
+        problems.append(Problem(SIGNATURE_PROBLEM, SIGNATURE, "the package is not signed: nothing shows that it "
+                                                              "comes from one of the centre's keys"))
+        return SignatureCheck(UNSIGNED, None, True)
+    if data is None:
+        return SignatureCheck(INVALID, None, True)  # the missing manifest is reported already
+    signature = (root / SIGNATURE).read_bytes()
+    own_key = _package_key(root, problems)
+    hints = [h for h in (claimed, None if own_key is None else fingerprint(own_key)) if h]
+    candidates = [e for h in hints if (e := history.find(h)) is not None]
+    candidates += [e for e in history.entries if e not in candidates]
+    signer = next((e for e in candidates if signature_valid(e.public_key(), data, signature)), None)
+    if signer is None:
+        if own_key is not None and signature_valid(own_key, data, signature):
+            detail = (f"signed by key {fingerprint(own_key)}, which is not one of the centre's "
+                      f"{len(history.entries)} key(s) in its key history")
+        else:
+            detail = (f"does not match {MANIFEST} with any of the centre's {len(history.entries)} key(s): the manifest "
+                      "was changed after it was signed, or another key signed it")
+        problems.append(Problem(SIGNATURE_PROBLEM, SIGNATURE, detail))
+        return SignatureCheck(INVALID, None if own_key is None else fingerprint(own_key), True)
+    if signer.revoked_at is not None:
+        problems.append(Problem(SIGNATURE_PROBLEM, SIGNATURE, f"signed by the centre's key {signer.fingerprint}, "
+                                                              f"which was {signer.revocation()} (whoever holds it "
+                                                              "can sign anything: this signature proves nothing)"))
+        return SignatureCheck(REVOKED, signer.fingerprint, True, signer)
+    if claimed is not None and not _same_key(claimed, signer.fingerprint):
+        problems.append(Problem(SIGNATURE_PROBLEM, MANIFEST, f"names key {claimed} as its signer, but was signed "
+                                                             f"by key {signer.fingerprint}"))
+        return SignatureCheck(INVALID, signer.fingerprint, True, signer)
+    exported = _exported_at(manifest)
+    if exported is not None and signer.signed_after_retirement(exported):
+        assert signer.retired_at is not None
+        problems.append(Problem(SIGNATURE_PROBLEM, SIGNATURE, f"signed by the centre's key {signer.fingerprint}, "
+                                                              f"retired at {iso(signer.retired_at)}, but the manifest "
+                                                              f"says it was exported at {iso(exported)}: a retired key "
+                                                              "signs nothing (its private key was deleted)"))
+        return SignatureCheck(INVALID, signer.fingerprint, True, signer)
+    return SignatureCheck(VALID, signer.fingerprint, True, signer)
+
+
+def _exported_at(manifest: dict[str, Any] | None) -> datetime | None:
+    value = manifest.get("exported_at") if manifest is not None else None
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return at if at is not None and at.utcoffset() is not None else None
 
 
 def _package_key(root: Path, problems: list[Problem]) -> Ed25519PublicKey | None:

@@ -8,6 +8,13 @@ signed with the centre's Ed25519 key (``c4desk.evidence.signing``) and appended 
 with the anchored hash, and at least the anchored number of records: a chain rewritten or cut back before the
 newest anchor fails, because the anchored hash covers every record before it through the chain.
 
+Rotated and revoked keys: each anchor names the key that signed it (``key``, its fingerprint; every line has it),
+and is checked against that key, found in the centre's published key history (``evidence/key_history.py``) when it
+is no longer the current key. ``check_published`` (the audit viewer) and ``c4desk audit verify`` use the history by
+default when the data directory has one. An anchor signed by a revoked key is a problem (whoever holds the key can
+sign anything), named with the revocation's date and reason; so is one dated after its key was retired (the
+retired key's private key was deleted then).
+
 What anchors cannot prove: anything newer than the newest anchor (an attacker who acts between two anchors and the
 next verify), anything against an attacker who also holds the private key (they can sign new anchors), and an
 anchors file deleted or cut back by someone with write access to the data directory: keep a copy elsewhere and
@@ -43,6 +50,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from c4desk.domain.permissions import Action, Actor
+from c4desk.evidence.key_history import KeyHistory, KeyHistoryError, iso, read_history
 from c4desk.evidence.signing import (
     PackageSigner,
     SigningKeyError,
@@ -189,7 +197,6 @@ class AuditAnchorer:
         self.by = by
         self.last: Anchor | None = None
         self.written = 0
-        self._key: PackageSigner | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -215,9 +222,9 @@ class AuditAnchorer:
             head = AuditLog(self._db).head()
             if head is None or self._same_head(head):
                 return None
-            if self._key is None:
-                self._key = centre_key(self._data_dir)
-            anchor = sign_anchor(head, self._key, by=self.by)
+            # Loaded for each anchor, never kept: the key may have been rotated since the last one (and a retired
+            # key refuses to sign: CentreKey.sign checks the key history under the key lock).
+            anchor = sign_anchor(head, centre_key(self._data_dir), by=self.by)
             append_anchor(self.path, anchor)
             self.last = anchor
             self.written += 1
@@ -327,12 +334,14 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def check_anchors(db: Database, path: Path, public_key: Ed25519PublicKey | None, *,
-                  no_key_reason: str = "no public key given") -> AnchorReport:
-    """Check every anchor in ``path``: signed by ``public_key`` (the centre's published key), and still true of
-    the database (the record is there with the anchored hash; at least the anchored number of records).
+                  no_key_reason: str = "no public key given", history: KeyHistory | None = None) -> AnchorReport:
+    """Check every anchor in ``path``: signed by ``public_key`` (the centre's published key) or, with ``history``
+    (the centre's key history; then ``public_key`` is not used), by the key of the history it names, not revoked;
+    and still true of the database (the record is there with the anchored hash; at least the anchored number of
+    records).
 
-    ``public_key`` None (the published key is missing) leaves the signatures unchecked, which is a problem in
-    itself (``no_key_reason`` says why): an anchor that nobody can check proves nothing.
+    ``public_key`` and ``history`` None (the published key is missing) leaves the signatures unchecked, which is a
+    problem in itself (``no_key_reason`` says why): an anchor that nobody can check proves nothing.
     """
     if not path.exists():
         return AnchorReport(path, False, 0, None, [])
@@ -347,6 +356,13 @@ def check_anchors(db: Database, path: Path, public_key: Ed25519PublicKey | None,
         except ValueError as exc:
             problems.append(AnchorProblem(number, None, f"not an anchor: {exc}"))
             continue
+        if history is not None:
+            refused = _refusal_by_history(anchor, signed, history)
+            if refused:
+                problems.append(AnchorProblem(number, anchor.record_id, refused))
+            else:
+                signed_ok.append(anchor)
+            continue
         if public_key is None:
             continue
         if anchor.key != expected:
@@ -357,11 +373,29 @@ def check_anchors(db: Database, path: Path, public_key: Ed25519PublicKey | None,
                                                                     "key: forged or altered, refused"))
         else:
             signed_ok.append(anchor)
-    if lines and public_key is None:
+    if lines and public_key is None and history is None:
         problems.insert(0, AnchorProblem(None, None, f"{lines} anchor(s) cannot be checked: {no_key_reason}"))
     problems.extend(_against_database(db, signed_ok))
     newest = max(signed_ok, key=lambda a: (a.at, a.record_id), default=None)
     return AnchorReport(path, True, lines, newest, problems)
+
+
+def _refusal_by_history(anchor: Anchor, signed: bytes, history: KeyHistory) -> str:
+    """Why ``anchor`` is refused by the key history ("" when its key's signature holds)."""
+    entry = history.find(anchor.key)
+    if entry is None:
+        return (f"signed by key {anchor.key}, which is not one of the centre's {len(history.entries)} key(s) in its "
+                "key history: refused")
+    if entry.revoked_at is not None:
+        return (f"signed by the centre's key {entry.fingerprint}, which was {entry.revocation()}: whoever holds it "
+                "can sign anything, refused")
+    if not signature_valid(entry.public_key(), signed, anchor.signature):
+        return f"its signature does not match the centre's key {entry.fingerprint}: forged or altered, refused"
+    if entry.signed_after_retirement(anchor.at):
+        assert entry.retired_at is not None
+        return (f"dated {_iso(anchor.at)}, after its key {entry.fingerprint} was retired at {iso(entry.retired_at)} "
+                "(and its private key deleted): refused")
+    return ""
 
 
 def _against_database(db: Database, anchors: list[Anchor]) -> list[AnchorProblem]:
@@ -394,15 +428,33 @@ def published_key(data_dir: Path) -> tuple[Ed25519PublicKey | None, str]:
     which ``check_anchors`` reports as a problem)."""
     published = public_key_path(data_dir)
     if not published.is_file():
-        return None, f"the centre's public key {published} is missing (give --key FILE)"
+        return None, (f"the centre's public key {published} is missing, and so is the key history (give --keys "
+                      "HISTORY or --key FILE)")
     try:
         return load_public_key(published.read_bytes()), ""
     except (OSError, ValueError) as exc:
         return None, f"the centre's public key {published} is unreadable ({exc})"
 
 
-def check_published(db: Database, data_dir: Path) -> AnchorReport:
-    """The data directory's anchors checked against its published key (what the audit viewer's Verify shows)."""
+def published_history(data_dir: Path) -> tuple[KeyHistory | None, str]:
+    """The centre's key history, when the data directory has one; (None, why) when it is unusable, (None, "") when
+    there is none (a data directory whose key was never used since histories exist: check with the public key)."""
+    try:
+        return read_history(data_dir), ""
+    except KeyHistoryError as exc:
+        return None, f"the centre's key history is unusable: {exc}"
+
+
+def check_published(db: Database, data_dir: Path, *, path: Path | None = None) -> AnchorReport:
+    """The data directory's anchors (or those in ``path``) checked against its key history, else its published key
+    (what the audit viewer's Verify shows). A history that is there but unusable leaves every anchor unchecked,
+    which is a problem: it is never quietly replaced by the single published key."""
+    anchors = path or anchors_path(data_dir)
+    history, why = published_history(data_dir)
+    if history is not None:
+        return check_anchors(db, anchors, None, history=history)
+    if why:
+        return check_anchors(db, anchors, None, no_key_reason=why)
     key, why = published_key(data_dir)
-    return check_anchors(db, anchors_path(data_dir), key, no_key_reason=why or "no public key given")
+    return check_anchors(db, anchors, key, no_key_reason=why or "no public key given")
 

@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from c4desk.cli import main
+from c4desk.evidence.key_history import history_path
 from c4desk.evidence.signing import fingerprint, public_key_path
 from c4desk.hub.audit_anchors import anchors_path, parse_anchor
 from c4desk.store.db import Database, sqlite_url
@@ -103,8 +104,8 @@ def test_forged_anchor_is_refused(anchored: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "TAMPERED: 1 problem(s) in 2 records"
     assert out[1].startswith("anchors: 2 checked, newest at ") and out[1].endswith("(record 2)")
-    assert out[2] == (f"anchor line 2 (record 1): signed by key {fingerprint(mallory.public_key())}, not the "
-                      f"centre's key {genuine.key}: refused")
+    assert out[2] == (f"anchor line 2 (record 1): signed by key {fingerprint(mallory.public_key())}, which is not "
+                      "one of the centre's 1 key(s) in its key history: refused")
 
 
 def test_no_anchors_file_still_verifies(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
@@ -137,13 +138,16 @@ def test_a_copy_kept_elsewhere_and_its_key(anchored: Path, db: Database, tmp_pat
 
 
 def test_anchors_without_a_key_to_check_them_fail(anchored: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    public_key_path(anchored).unlink()
+    public_key_path(anchored).unlink()  # the key history still holds the key: the anchors are still checked
+    assert run(anchored, "audit", "verify") == 0
+    capsys.readouterr()
+    history_path(anchored).unlink()
     assert run(anchored, "audit", "verify") == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "TAMPERED: 1 problem(s) in 2 records"
     assert out[1] == "anchors: 1 checked, none valid (" + str(anchors_path(anchored)) + ")"
     assert out[2] == (f"anchors: 1 anchor(s) cannot be checked: the centre's public key {public_key_path(anchored)} "
-                      "is missing (give --key FILE)")
+                      "is missing, and so is the key history (give --keys HISTORY or --key FILE)")
 
 
 def test_bad_options_and_roles(anchored: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

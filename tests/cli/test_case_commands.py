@@ -166,7 +166,7 @@ def test_review_export_and_verify(site: Path, tmp_path: Path, monkeypatch: pytes
     ok, signed = capsys.readouterr().out.splitlines()
     assert ok == f"OK (5 files match; manifest SHA-256 {result['manifest_sha256']})"
     assert signed == (f"signed by key {result['signing_key_fingerprint']} (not checked against a known key: pass "
-                      "--key or --fingerprint)")
+                      "--key, --fingerprint or --keys)")
     assert run(site, "evidence", "verify", str(out), "--registered", "--expect", result["manifest_sha256"]) == 0
     capsys.readouterr()
     clip_file = next((out / "clips").glob("*.ts"))

@@ -18,17 +18,23 @@ def test_evidence_key_is_made_once_and_shown(data_dir: Path, capsys: pytest.Capt
     lines = capsys.readouterr().out.splitlines()
     published = data_dir / "evidence" / "centre-signing-key.pub"
     expected = fingerprint(load_public_key(published.read_bytes()))
+    history = data_dir / "evidence" / "centre-signing-keys.json"
     assert lines == ["centre evidence-signing key (Ed25519) - made now",
                      f"fingerprint  {expected}",
                      f"public key   {published}  (publish it, with the fingerprint)",
                      f"private key  {data_dir / 'secrets' / secret_name(data_dir)} (owner-only file: no system "
-                     "keyring)"]
+                     "keyring)",
+                     f"key history  {history}  (publish it too: `evidence verify --keys` checks old packages with it)",
+                     f"  current  {expected}  since {json.loads(history.read_text())[0]['active_from']}"]
 
     assert main(["--data-dir", str(data_dir), "evidence", "key", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["fingerprint"] == expected and shown["created"] is False
     assert shown["public_key_file"] == str(published) and shown["algorithm"] == "Ed25519"
     assert shown["public_key_pem"].encode() == published.read_bytes()
+    assert shown["key_history_file"] == str(history)
+    assert shown["history"] == [{"fingerprint": expected, "active_from": lines[-1].rsplit(" ", 1)[1],
+                                 "retired_at": None, "revoked_at": None, "revoked_reason": None, "status": "current"}]
     secret = lookup_secret(data_dir, secret_name(data_dir))
     assert secret is not None and secret.strip().splitlines()[1] not in json.dumps(shown)
 

@@ -31,6 +31,7 @@ import_cases        0        0     1           1
 read_audit          0        0     1           1
 manage_users        0        0     0           1
 edit_cameras        0        0     0           1
+manage_keys         0        0     0           1
 """
 COLUMNS = (Role.ANALYST, Role.WALL_OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 

@@ -41,6 +41,9 @@ from c4desk.domain.permissions import PERMISSIONS, Action, Actor, PermissionDeni
 from c4desk.domain.plate_match import HotlistEntry
 from c4desk.domain.radar import RadarSite
 from c4desk.evidence.export import export_case
+from c4desk.evidence.key_admin import revoke_key, rotate_key
+from c4desk.evidence.key_history import history_path
+from c4desk.evidence.signing import centre_key, public_key_path
 from c4desk.hub.services import Services
 from c4desk.integrations.ptz.guarded import GuardedPtz
 from c4desk.integrations.ptz.vapix import VapixPtz
@@ -63,8 +66,9 @@ WORKSTATION = "ws-matrix"
 EXPORT_CASE = "EXP-1"
 TARGET_USER = "target"  # whose role, state and password the user-management cases change
 PTZ_USER, PTZ_PASSWORD = "operator", "s3cret!"  # the simulated camera's login
-# Where services check the table: the store's repositories, and the PTZ client a person steers (integrations).
-GUARD_SOURCES = ("store/*.py", "integrations/**/*.py")
+# Where services check the table: the store's repositories, the PTZ client a person steers (integrations), and the
+# evidence-signing key's administration (evidence/key_admin.py).
+GUARD_SOURCES = ("store/*.py", "integrations/**/*.py", "evidence/*.py")
 
 EVERYONE = frozenset(Role)
 INVESTIGATORS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})
@@ -270,6 +274,20 @@ def new_still(w: World) -> tuple[int, int]:
         w.services.cases.find(new_case(w)).id
 
 
+def signing_keys(w: World) -> Path:
+    """The data directory of the world's evidence-signing key, its key made (and in use)."""
+    centre_key(w.root / "keys")
+    return w.root / "keys"
+
+
+def retired_signing_key(w: World) -> tuple[Path, str]:
+    """The key directory and the fingerprint of a key just retired (by an admin's rotation)."""
+    keys = signing_keys(w)
+    old = centre_key(keys).fingerprint
+    rotate_key(w.services.db, PREP_ADMIN, keys)
+    return keys, old
+
+
 def target_role(w: World) -> Role:
     return Role(w.user(TARGET_USER).role)
 
@@ -472,6 +490,20 @@ CASES: list[Case] = [
     Case("plate_search.history", Action.SEARCH_PLATES, INVESTIGATORS,
          lambda w, a, _: w.services.plate_search.history("6PZ193", actor=a, recent=500),
          state=lambda w, _: plate_queries(w)),
+    # the plate-read feeds (the Plates dock's live reads, the playback timeline): the same right as a search; a granted
+    # read is a feed, not a query, and writes no record (tests/store/test_plate_reads.py holds that)
+    Case("plate_reads.recent", Action.SEARCH_PLATES, INVESTIGATORS,
+         lambda w, a, _: w.services.plate_reads.recent(50, actor=a)),
+    Case("plate_reads.between", Action.SEARCH_PLATES, INVESTIGATORS,
+         lambda w, a, _: w.services.plate_reads.between(T0 - timedelta(days=1), T0 + timedelta(days=1), actor=a)),
+    # the centre's evidence-signing key (the world's own key directory: rotating it changes nothing else here)
+    Case("key_admin.rotate_key", Action.MANAGE_KEYS, ADMINS,
+         lambda w, a, keys: rotate_key(w.services.db, a, keys), signing_keys,
+         lambda w, keys: public_key_path(keys).read_bytes()),
+    Case("key_admin.revoke_key (a retired key)", Action.MANAGE_KEYS, ADMINS,
+         lambda w, a, ctx: revoke_key(w.services.db, a, ctx[0], ctx[1], "found on a stolen laptop"),
+         retired_signing_key,
+         lambda w, ctx: history_path(ctx[0]).read_bytes()),
     # PTZ commands a person gives (the auto-slew is the centre's, not a person's: see ui/ptz/auto_slew.py)
     Case("ptz.absolute_move (GuardedPtz)", Action.CONTROL_PTZ, EVERYONE, ptz_absolute_move,
          lambda w: 20.0 if w.ptz.position()[0] == 10.0 else 10.0, lambda w, _: w.ptz.position()),
