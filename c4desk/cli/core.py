@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import faulthandler
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,10 +149,11 @@ def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
                                screenshot=args.screenshot, after_s=args.after,
                                on_window=lambda w: _prepare_demo_window(w, services))
     finally:
-        demo.stop()
-        if hub is not None:
-            hub.stop()
-        services.close()
+        with stacks_if_stuck("the demo city"):
+            demo.stop()
+            if hub is not None:
+                hub.stop()
+            services.close()
 
 
 def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
@@ -170,11 +174,33 @@ def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
         while deadline is None or time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
-        if recorder is not None:
-            recorder.stop()
-        hub.stop()
-        services.close()
+        with stacks_if_stuck("the hub"):
+            if recorder is not None:
+                recorder.stop()
+            hub.stop()
+            services.close()
     return 0
+
+
+# Stopping waits on bounded joins (recorders 10 s each, the retention sweep 30 s): well past that, something hangs.
+STUCK_AFTER_S = 45.0
+
+
+@contextlib.contextmanager
+def stacks_if_stuck(what: str, after_s: float = STUCK_AFTER_S) -> Iterator[None]:
+    """Stop ``what`` with a watchdog: should stopping take longer than ``after_s`` (a thread that will not end), every
+    thread's stack is printed to stderr once, so the person who pressed Ctrl+C (or a test) sees where it hangs."""
+    try:
+        print(f"c4desk: stopping {what}", file=sys.stderr, flush=True)
+        faulthandler.dump_traceback_later(after_s, exit=False, file=sys.stderr)
+        armed = True
+    except (ValueError, OSError, AttributeError):  # stderr is not a real file (captured): no watchdog then
+        armed = False
+    try:
+        yield
+    finally:
+        if armed:
+            faulthandler.cancel_dump_traceback_later()
 
 
 def _prepare_demo_window(window: object, services: Services) -> None:

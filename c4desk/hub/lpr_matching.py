@@ -30,6 +30,7 @@ from c4desk.store.hotlists import HotlistRepository
 from c4desk.store.models import utcnow
 
 log = logging.getLogger(__name__)
+STOP_TIMEOUT_S = 20.0  # matching what is queued takes milliseconds a read; this long means the store hangs
 
 
 class HotlistMatcher:
@@ -69,7 +70,10 @@ class HotlistMatcher:
         self._unsubscribe = []
         if self._thread is not None:
             self._queue.put(None)
-            self._thread.join()
+            self._thread.join(timeout=STOP_TIMEOUT_S)
+            if self._thread.is_alive():  # a store that does not answer: stop anyway (the thread is a daemon)
+                log.warning("hotlist matcher still busy after %.0f s; %d read(s) not matched", STOP_TIMEOUT_S,
+                            self._queue.qsize())
             self._thread = None
 
     def drain(self) -> None:

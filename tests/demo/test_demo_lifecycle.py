@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,29 +26,73 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def start_demo(data_dir: Path, media_cache: Path, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "C4DESK_CACHE_DIR": str(media_cache), "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "c4desk", "--data-dir", str(data_dir), "demo", "--clip-seconds", "4",
-         "--cameras", "cam01,lpr01", *extra],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+class Demo:
+    """A ``c4desk demo`` child process whose output is read all the time by a thread: a demo (or its RTSP server,
+    which shares the pipe) that writes more than the pipe holds must never block on a reader that stopped reading."""
 
+    def __init__(self, data_dir: Path, media_cache: Path, *extra: str) -> None:
+        # PYTHONFAULTHANDLER: a demo that does not stop is sent SIGABRT (see exit_code), which prints every
+        # thread's stack.
+        env = {**os.environ, "C4DESK_CACHE_DIR": str(media_cache), "QT_QPA_PLATFORM": "offscreen",
+               "PYTHONFAULTHANDLER": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "c4desk", "--data-dir", str(data_dir), "demo", "--clip-seconds", "4",
+             "--cameras", "cam01,lpr01", *extra],
+            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, name="demo-output", daemon=True)
+        self._reader.start()
+        self.server_pid: int | None = None
 
-def wait_for_server_pid(proc: subprocess.Popen[str], timeout: float = 120.0) -> tuple[int, list[str]]:
-    deadline = time.monotonic() + timeout
-    seen: list[str] = []
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        m = re.search(r"server pid (\d+)", line)
-        if m:
-            return int(m.group(1)), seen
-    proc.kill()
-    raise AssertionError("demo never reported its server:\n" + "".join(seen))
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for_server_pid(self, timeout: float = 120.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            for line in list(self.lines):
+                if m := re.search(r"server pid (\d+)", line):
+                    self.server_pid = int(m.group(1))
+                    return self.server_pid
+            time.sleep(0.05)
+        self.kill()
+        raise AssertionError("demo never reported its server:\n" + self.output())
+
+    def exit_code(self, timeout: float) -> int:
+        """The demo's exit code once it has ended; a demo still running after ``timeout`` fails the test with what
+        it printed and where each of its threads was (and is killed, with its server)."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGABRT)  # faulthandler dumps the stacks, then the process dies
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=10)
+            self.kill()
+            self._reader.join(timeout=2)
+            pytest.fail(f"the demo did not stop within {timeout:.0f} s; it printed:\n{self.output()}")
+
+    def kill(self) -> None:
+        """Kill the demo and its RTSP server (which runs in its own process group)."""
+        self.proc.kill()
+        self.proc.wait()
+        if self.server_pid is not None and alive(self.server_pid):
+            os.killpg(self.server_pid, signal.SIGKILL)
+
+    def __enter__(self) -> Demo:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.proc.poll() is None:
+            self.kill()
+        self._reader.join(timeout=5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 @pytest.fixture
@@ -57,19 +103,19 @@ def demo_port_settings(data_dir: Path) -> Path:
 
 
 def test_servers_stop_on_normal_exit(demo_port_settings: Path, media_cache: Path) -> None:
-    with start_demo(demo_port_settings, media_cache, "--no-window", "--duration", "2") as proc:
-        pid, _ = wait_for_server_pid(proc)
+    with Demo(demo_port_settings, media_cache, "--no-window", "--duration", "2") as demo:
+        pid = demo.wait_for_server_pid()
         assert alive(pid)
-        assert proc.wait(timeout=30) == 0
+        assert demo.exit_code(30) == 0
     assert not alive(pid)
 
 
 def test_servers_stop_on_ctrl_c(demo_port_settings: Path, media_cache: Path) -> None:
-    with start_demo(demo_port_settings, media_cache, "--no-window") as proc:
-        pid, _ = wait_for_server_pid(proc)
+    with Demo(demo_port_settings, media_cache, "--no-window") as demo:
+        pid = demo.wait_for_server_pid()
         time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 130
+        demo.proc.send_signal(signal.SIGINT)
+        assert demo.exit_code(30) == 130, demo.output()
     deadline = time.monotonic() + 5
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -78,9 +124,9 @@ def test_servers_stop_on_ctrl_c(demo_port_settings: Path, media_cache: Path) -> 
 
 def test_servers_stop_when_the_window_closes(demo_port_settings: Path, media_cache: Path, tmp_path: Path) -> None:
     shot = tmp_path / "demo.png"
-    with start_demo(demo_port_settings, media_cache, "--screenshot", str(shot), "--after", "2") as proc:
-        pid, seen = wait_for_server_pid(proc)
-        assert proc.wait(timeout=60) == 0, "".join(seen)
+    with Demo(demo_port_settings, media_cache, "--screenshot", str(shot), "--after", "2") as demo:
+        pid = demo.wait_for_server_pid()
+        assert demo.exit_code(60) == 0, demo.output()
     assert shot.stat().st_size > 10_000
     assert not alive(pid)
 
