@@ -87,6 +87,10 @@ class AuditSettings(BaseModel):
     anchor_minutes: float = Field(10.0, ge=0, le=1440, description="How often the hub signs the audit trail's "
                                   "head into DATA_DIR/audit/anchors.jsonl (it also does when it starts and stops); "
                                   "0 leaves only the anchor at stop.")
+    anchor_copies: list[Path] = Field(default_factory=list, description="More files each anchor is appended to "
+                                      "(another disk, a mounted share, a write-once store): the anchors then "
+                                      "outlive a data directory deleted or rewritten as a whole. Check with `c4desk "
+                                      "audit verify --anchors COPY`.")
 
 
 class Settings(BaseModel):

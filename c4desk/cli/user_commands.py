@@ -280,12 +280,12 @@ def cmd_audit_anchor(args: argparse.Namespace, paths: Paths, settings: Settings)
     from c4desk.evidence.signing import SigningKeyError
     from c4desk.hub.audit_anchors import anchor_as, anchors_path
 
-    del settings
     path = args.anchors or anchors_path(paths.data_dir)
+    copies = [] if args.anchors else settings.audit.anchor_copies  # an explicit file is written alone
     with _services(args, paths) as services:
         actor = cli_actor(args, services)
         try:
-            anchor = anchor_as(services.db, actor, paths.data_dir, path=path)
+            anchor = anchor_as(services.db, actor, paths.data_dir, path=path, copies=copies)
         except SigningKeyError as exc:
             raise UserError(str(exc)) from None
         except OSError as exc:
@@ -296,7 +296,8 @@ def cmd_audit_anchor(args: argparse.Namespace, paths: Paths, settings: Settings)
         print_json(anchor.as_dict() | {"file": str(path)})
     else:
         print(f"anchored record {anchor.record_id} ({anchor.records} records) {anchor.hash}")
-        print(f"c4desk: signed by the centre's key {anchor.key}; appended to {path}", file=sys.stderr)
+        also = f" and to {len(copies)} copy file(s) (audit.anchor_copies)" if copies else ""
+        print(f"c4desk: signed by the centre's key {anchor.key}; appended to {path}{also}", file=sys.stderr)
     return 0
 
 

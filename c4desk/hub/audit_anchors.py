@@ -18,7 +18,8 @@ retired key's private key was deleted then).
 What anchors cannot prove: anything newer than the newest anchor (an attacker who acts between two anchors and the
 next verify), anything against an attacker who also holds the private key (they can sign new anchors), and an
 anchors file deleted or cut back by someone with write access to the data directory: keep a copy elsewhere and
-check against it (``c4desk audit verify --anchors COPY``).
+check against it (``c4desk audit verify --anchors COPY``). The hub appends every anchor to the files listed in
+``audit.anchor_copies`` too (another disk, a mounted share); a copy that is away misses those anchors only.
 
 Writing an anchor writes no audit record. The record would itself become the new head, so no anchor could ever
 sign the head it was written for; and the hub's anchor every ten minutes would add a record every ten minutes
@@ -41,7 +42,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,11 +174,31 @@ def write_anchor(db: Database, key: PackageSigner, path: Path, *, by: str) -> An
     return anchor
 
 
-def anchor_as(db: Database, actor: Actor, data_dir: Path, *, path: Path | None = None) -> Anchor | None:
+def anchor_as(db: Database, actor: Actor, data_dir: Path, *, path: Path | None = None,
+              copies: Sequence[Path] = ()) -> Anchor | None:
     """A person's anchor (``c4desk audit anchor``): the trail's custodians (READ_AUDIT: supervisors, admins) only;
-    a refusal is audited. Raises SigningKeyError when the centre's key cannot be used."""
+    a refusal is audited. Raises SigningKeyError when the centre's key cannot be used. The anchor is also appended
+    to each of ``copies`` (see ``append_to_copies``)."""
     require_audited(db, actor, Action.READ_AUDIT, "audit_events", {"action": "anchor"})
-    return write_anchor(db, centre_key(data_dir), path or anchors_path(data_dir), by=actor.username)
+    anchor = write_anchor(db, centre_key(data_dir), path or anchors_path(data_dir), by=actor.username)
+    if anchor is not None:
+        append_to_copies(anchor, copies)
+    return anchor
+
+
+def append_to_copies(anchor: Anchor, copies: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Append ``anchor`` to every copy of the anchors file (``audit.anchor_copies``); the copies that could not be
+    written, with why. A copy is a safeguard, not the record: one that is away (a share unmounted) is logged and
+    skipped, and misses this anchor only (anchors are independent lines; a copy with gaps still verifies)."""
+    failed: list[tuple[Path, str]] = []
+    for copy in copies:
+        try:
+            append_anchor(copy, anchor)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            log.warning("audit anchor not copied to %s: %s", copy, reason)
+            failed.append((copy, reason))
+    return failed
 
 
 class AuditAnchorer:
@@ -189,11 +210,13 @@ class AuditAnchorer:
     """
 
     def __init__(self, db: Database, data_dir: Path, *, interval_s: float, path: Path | None = None,
-                 by: str = HUB_SIGNER) -> None:
+                 copies: Sequence[Path] = (), by: str = HUB_SIGNER) -> None:
         self._db = db
         self._data_dir = data_dir
         self.interval_s = interval_s
         self.path = path or anchors_path(data_dir)
+        self.copies = tuple(copies)
+        self.copy_failures = 0  # anchors a copy missed (each logged with its reason)
         self.by = by
         self.last: Anchor | None = None
         self.written = 0
@@ -228,6 +251,7 @@ class AuditAnchorer:
             append_anchor(self.path, anchor)
             self.last = anchor
             self.written += 1
+            self.copy_failures += len(append_to_copies(anchor, self.copies))
             return anchor
 
     def _same_head(self, head: AuditHead) -> bool:

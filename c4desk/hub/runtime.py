@@ -47,6 +47,7 @@ class Hub:
         self.server: IngestServer | None = None
         self.matcher: HotlistMatcher | None = None
         self.anchor_interval_s = settings.audit.anchor_minutes * 60.0
+        self.anchor_copies = tuple(settings.audit.anchor_copies)
         self.anchorer: AuditAnchorer | None = None
 
     def start(self) -> None:
@@ -57,8 +58,8 @@ class Hub:
             routes.update(factory(self.services, self.paths))
         self.server = IngestServer(routes, token=self.token, host=self.host, port=self.port)
         self.server.start()
-        self.anchorer = AuditAnchorer(self.services.db, self.paths.data_dir,
-                                      interval_s=self.anchor_interval_s).start()
+        self.anchorer = AuditAnchorer(self.services.db, self.paths.data_dir, interval_s=self.anchor_interval_s,
+                                      copies=self.anchor_copies).start()
 
     @property
     def base_url(self) -> str:

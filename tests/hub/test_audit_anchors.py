@@ -311,3 +311,37 @@ def test_the_interval_setting() -> None:
     with pytest.raises(ValidationError) as info:
         Settings.model_validate({"audit": {"anchor_minutes": -1}})
     assert info.value.errors()[0]["loc"] == ("audit", "anchor_minutes")
+
+
+def test_every_anchor_goes_to_the_copies_too_and_an_unreachable_copy_is_skipped(
+        db: Database, data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    share = tmp_path / "share" / "anchors.jsonl"  # made on first use, like the data directory's own file
+    not_a_folder = tmp_path / "unmounted"
+    not_a_folder.write_text("a file where a share's folder should be")
+    away = not_a_folder / "anchors.jsonl"
+    add_records(db, 2)
+    anchorer = AuditAnchorer(db, data_dir, interval_s=0, copies=[share, away])
+    anchorer.anchor()
+    add_records(db, 1, start=2)
+    anchorer.stop()
+    assert anchorer.written == 2 and anchorer.copy_failures == 2  # the unreachable copy missed both
+    assert share.read_text() == anchors_path(data_dir).read_text()
+    assert "audit anchor not copied to" in caplog.text and str(away) in caplog.text
+    # The data directory's anchors file deleted with a cut-back trail: the copy still catches the cut.
+    anchors_path(data_dir).unlink()
+    cut_newest(db, keep=2)
+    report = check_anchors(db, share, published_key(data_dir))
+    assert [(p.line, p.record_id) for p in report.problems] == [(2, 3)], report.summary()
+    assert "record 3 is gone" in report.problems[0].message
+
+
+def test_the_hub_writes_the_copies_the_settings_name(services: Services, data_dir: Path, tmp_path: Path) -> None:
+    settings = Settings.model_validate({"hub": {"listen": "127.0.0.1:0"}, "audit": {
+        "anchor_minutes": 0, "anchor_copies": [str(tmp_path / "usb" / "anchors.jsonl")]}})
+    add_records(services.db, 3)
+    hub = Hub(services, settings, Paths(data_dir))
+    hub.start()
+    hub.stop()
+    copy = tmp_path / "usb" / "anchors.jsonl"
+    assert copy.read_text() == anchors_path(data_dir).read_text() != ""
+    assert check_anchors(services.db, copy, published_key(data_dir)).ok
