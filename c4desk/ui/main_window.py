@@ -331,6 +331,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self.on_about)
         self.audit_action.triggered.connect(self.on_audit_trail)
         self.playback.bind_timeline(self.timeline, self.grid)
+        self.wall.window_opened.connect(self.playback.attach_window)  # playback keys work in detached views too
         self.playback.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.hops.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.hops.follow_changed.connect(self._note_trail)

@@ -77,6 +77,7 @@ class WallController(QObject):
     message = Signal(str)  # something for the status bar
     snapshot_saved = Signal(object)  # Snapshot
     views_loaded = Signal(list)  # list[SavedView] visible to the user
+    window_opened = Signal(object)  # a detached ViewWindow or the WallWindow, just made (playback attaches to it)
 
     def __init__(self, grid: LiveGrid, player_factory: PlayerFactory, *, bus: EventBus, user: str,
                  window: QWidget, views: ViewRepository | None = None,
@@ -128,6 +129,8 @@ class WallController(QObject):
         for w in self.windows:
             if w is active:
                 return w.grid
+        if self.wall is not None and self.wall is active:
+            return self.wall.grid
         return self.grid
 
     # -- actions and menus ----------------------------------------------------------------------------
@@ -326,6 +329,7 @@ class WallController(QObject):
         QShortcut(QKeySequence("Ctrl+Shift+S"), window, lambda g=window.grid: self.ask_save_view(g))
         window.closed.connect(self._on_window_closed)
         window.grid.apply_view(spec or self.active_grid().view_spec())
+        self.window_opened.emit(window)
         if show:
             if screen is not None:
                 window.move_to_screen(screen, fullscreen=False)
@@ -342,6 +346,7 @@ class WallController(QObject):
         if self.wall is None:
             self.wall = WallWindow(self._factory, self.camera, self._bus.subscribe)
             self.wall.closed.connect(self._on_wall_closed)
+            self.window_opened.emit(self.wall)
         self.wall.show_on(screen)
         return self.wall
 

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPaintEvent
+from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QKeySequence, QPainter, QPaintEvent
 from PySide6.QtWidgets import QMenu, QWidget
 
 from c4desk.domain.camera import Camera
@@ -28,6 +28,7 @@ from c4desk.media.playback import MediaClock, PlaybackPlayer, SegmentSource, che
 from c4desk.ui import theme
 from c4desk.ui.timefmt import local_time
 from c4desk.ui.wall.live_grid import LiveGrid
+from c4desk.ui.wall.timeline_link import TimelineLink
 from c4desk.ui.wall.video_view import HEADER_H, VideoView
 
 __all__ = ["SPEEDS", "PlaybackClock", "ViewPlayback", "WallPlayback", "speed_label"]
@@ -379,6 +380,9 @@ class WallPlayback(QObject):
         self._window = window
         self.alert_lead = timedelta(seconds=alert_lead_s)
         self._views: dict[str, ViewPlayback] = {}  # by grid uid
+        self._timeline: TimelineLike | None = None
+        self._timeline_link: TimelineLink | None = None
+        self._home_grid: LiveGrid | None = None  # the view the timeline was first bound to (the main window's)
         self._build_actions()
 
     # -- views ----------------------------------------------------------------------------------------
@@ -472,26 +476,57 @@ class WallPlayback(QObject):
 
     def _on_mode(self, grid: LiveGrid, on: bool) -> None:
         self._sync_checks()
+        if on:
+            self._follow(grid)
         self.mode_changed.emit(grid, on)
 
-    # -- the timeline ---------------------------------------------------------------------------------
+    # -- the timeline and other windows ----------------------------------------------------------------
     def bind_timeline(self, timeline: TimelineLike, grid: LiveGrid) -> None:
-        """Let ``timeline`` show and drive ``grid``'s playback: mode, clock (the selected tile's), cameras."""
-        view = self.for_grid(grid)
+        """Let ``timeline`` show and drive ``grid``'s playback: mode, clock (the selected tile's), cameras. From
+        then on it moves to whichever view goes to playback, and to a window the analyst turns to whose view is in
+        playback; when the window of the view it shows closes, it comes back to ``grid``'s (the first bound)."""
+        if self._home_grid is None:
+            self._home_grid = grid
+            app = QGuiApplication.instance()
+            if isinstance(app, QGuiApplication):
+                app.focusWindowChanged.connect(self._on_focus_window)
+        self._timeline = timeline
+        self._show_on_timeline(grid)
 
-        def follow_clock() -> None:
-            timeline.set_clock(view.selected_clock())
+    @property
+    def timeline_grid(self) -> LiveGrid | None:
+        """The view the timeline shows now."""
+        link = self._timeline_link
+        return link.grid if link is not None and link.alive else None
 
-        def cameras() -> None:
-            timeline.set_cameras([t.camera for t in grid.tiles if shiboken6.isValid(t)])
+    def attach_window(self, window: QWidget) -> None:
+        """A detached view or the wall: Ctrl+P, Space, ``,`` ``.``, ``[`` ``]`` act on its view while it is the
+        active window (the actions act on the active view)."""
+        for act in (self.toggle_action, *self.playback_actions[:-1]):
+            window.addAction(act)
 
-        timeline.live_requested.connect(view.leave)
-        timeline.playback_requested.connect(lambda at: view.enter(at) if isinstance(at, datetime) else None)
-        timeline.step_requested.connect(view.step)
-        view.mode_changed.connect(timeline.set_mode)
-        view.mode_changed.connect(lambda _on: follow_clock())
-        view.independent_changed.connect(lambda _tile, _on: follow_clock())
-        grid.camera_selected.connect(lambda _camera: follow_clock())
-        grid.view_changed.connect(cameras)
-        follow_clock()
-        cameras()
+    def _show_on_timeline(self, grid: LiveGrid) -> None:
+        if self._timeline_link is not None:
+            self._timeline_link.undo()
+        assert self._timeline is not None
+        self._timeline_link = TimelineLink(self._timeline, self.for_grid(grid))
+        if grid is not self._home_grid:
+            # Deleted with its window: the timeline goes back to the home view (queued: not inside the deletion).
+            grid.destroyed.connect(lambda *_: QTimer.singleShot(0, self, self._back_home))
+
+    def _back_home(self) -> None:
+        link = self._timeline_link
+        home = self._home_grid
+        if (link is None or not link.alive) and self._timeline is not None and home is not None \
+                and shiboken6.isValid(home):
+            self._show_on_timeline(home)
+
+    def _follow(self, grid: LiveGrid) -> None:
+        if self._timeline is not None and shiboken6.isValid(grid) and grid is not self.timeline_grid:
+            self._show_on_timeline(grid)
+
+    def _on_focus_window(self, _window: object) -> None:
+        grid = self._active_grid()
+        view = self._views.get(grid.uid)
+        if view is not None and shiboken6.isValid(view) and view.active:
+            self._follow(grid)
