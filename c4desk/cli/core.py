@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import faulthandler
 import logging
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from c4desk.config import Paths, Settings
 from c4desk.hub.services import Services
 
 if TYPE_CHECKING:
+    from c4desk.demo.run import DemoCity
     from c4desk.hub.recording import RecorderSupervisor
     from c4desk.hub.runtime import Hub
 from c4desk.store.db import sqlite_url
@@ -131,29 +133,38 @@ def cmd_demo(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
               f"{DEMO_PASSWORD!r}, demo only)", file=sys.stderr)
     hub = start_embedded_hub(services, settings, paths)
     demo = DemoCity(services, paths, options, hub=hub)
-    try:
-        demo.start(progress=_print_progress)
-        if demo.owner_service is not None and not settings.lpr.owner_lookup_url:
-            settings.lpr.owner_lookup_url = demo.owner_service.url  # this run only; not saved
-        print(f"c4desk: demo city running ({len(demo.placements())} cameras); Ctrl+C stops it", file=sys.stderr)
-        if args.no_window:
-            deadline = time.monotonic() + args.duration if args.duration else None
-            while deadline is None or time.monotonic() < deadline:
-                time.sleep(0.2)
-            return 0
-        from c4desk.ui.app import run_workstation
+    # Without a window the demo is a server: Ctrl+C and SIGTERM stop it cleanly (the window handles its own closing).
+    with stop_on_signals() if args.no_window else contextlib.nullcontext():
+        try:
+            return _run_demo(args, services, settings, paths, demo)
+        except StopRequested as stop:
+            return stop.exit_code
+        finally:
+            with stacks_if_stuck("the demo city"):
+                demo.stop()
+                if hub is not None:
+                    hub.stop()
+                services.close()
 
-        # The story starts logged in as the demo analyst; File > Switch user brings the login (supervisor...).
-        actor = services.users.authenticate(DEMO_FIRST_USER, DEMO_PASSWORD)
-        return run_workstation(services, settings, paths, actor=actor, banner="demo city", login_banner=DEMO_BANNER,
-                               screenshot=args.screenshot, after_s=args.after,
-                               on_window=lambda w: _prepare_demo_window(w, services))
-    finally:
-        with stacks_if_stuck("the demo city"):
-            demo.stop()
-            if hub is not None:
-                hub.stop()
-            services.close()
+
+def _run_demo(args: argparse.Namespace, services: Services, settings: Settings, paths: Paths,
+              demo: DemoCity) -> int:
+    demo.start(progress=_print_progress)
+    if demo.owner_service is not None and not settings.lpr.owner_lookup_url:
+        settings.lpr.owner_lookup_url = demo.owner_service.url  # this run only; not saved
+    print(f"c4desk: demo city running ({len(demo.placements())} cameras); Ctrl+C stops it", file=sys.stderr)
+    if args.no_window:
+        deadline = time.monotonic() + args.duration if args.duration else None
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2)
+        return 0
+    from c4desk.ui.app import run_workstation
+
+    # The story starts logged in as the demo analyst; File > Switch user brings the login (supervisor...).
+    actor = services.users.authenticate(DEMO_FIRST_USER, DEMO_PASSWORD)
+    return run_workstation(services, settings, paths, actor=actor, banner="demo city", login_banner=DEMO_BANNER,
+                           screenshot=args.screenshot, after_s=args.after,
+                           on_window=lambda w: _prepare_demo_window(w, services))
 
 
 def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
@@ -170,9 +181,12 @@ def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     print(f"c4desk hub listening on {hub.base_url} (bearer token from the keyring entry "
           f"'c4desk/hub-token', or {paths.data_dir / 'secrets' / 'hub-token'}); Ctrl+C stops it", file=sys.stderr)
     try:
-        deadline = time.monotonic() + args.duration if args.duration else None
-        while deadline is None or time.monotonic() < deadline:
-            time.sleep(0.2)
+        with stop_on_signals():
+            deadline = time.monotonic() + args.duration if args.duration else None
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+    except StopRequested as stop:
+        return stop.exit_code
     finally:
         with stacks_if_stuck("the hub"):
             if recorder is not None:
@@ -180,6 +194,39 @@ def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
             hub.stop()
             services.close()
     return 0
+
+
+class StopRequested(Exception):
+    """SIGINT (Ctrl+C) or SIGTERM (``kill``, systemd) asked a server command to stop (see ``stop_on_signals``)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # as a shell reports a process ended by that signal (130, 143)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within this block SIGINT and SIGTERM raise StopRequested, so a server command's ``finally`` stops its
+    servers, recorders and threads (the demo's RTSP server runs in its own process group and would outlive a
+    killed parent). Installed whatever the disposition inherited: a shell starts background jobs with SIGINT
+    ignored, and a service manager stops with SIGTERM, which Python would otherwise not turn into a clean stop.
+    A second signal while stopping gets the default action (Ctrl+C again: KeyboardInterrupt; SIGTERM: killed)."""
+
+    def request_stop(signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise StopRequested(signum)
+
+    previous = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 # Stopping waits on bounded joins (recorders 10 s each, the retention sweep 30 s): well past that, something hangs.

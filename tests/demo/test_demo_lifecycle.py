@@ -30,16 +30,23 @@ class Demo:
     """A ``c4desk demo`` child process whose output is read all the time by a thread: a demo (or its RTSP server,
     which shares the pipe) that writes more than the pipe holds must never block on a reader that stopped reading."""
 
-    def __init__(self, data_dir: Path, media_cache: Path, *extra: str) -> None:
+    def __init__(self, data_dir: Path, media_cache: Path, *extra: str, sigint_ignored: bool = False) -> None:
         # PYTHONFAULTHANDLER: a demo that does not stop is sent SIGABRT (see exit_code), which prints every
         # thread's stack.
         env = {**os.environ, "C4DESK_CACHE_DIR": str(media_cache), "QT_QPA_PLATFORM": "offscreen",
                "PYTHONFAULTHANDLER": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "c4desk", "--data-dir", str(data_dir), "demo", "--clip-seconds", "4",
-             "--cameras", "cam01,lpr01", *extra],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+        # A shell's background job (`c4desk demo --no-window &`, a CI script run in the background) starts with
+        # SIGINT ignored; the child inherits the disposition the test sets around the start.
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN) if sigint_ignored else None
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "c4desk", "--data-dir", str(data_dir), "demo", "--clip-seconds", "4",
+                 "--cameras", "cam01,lpr01", *extra],
+                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )
+        finally:
+            if before is not None:
+                signal.signal(signal.SIGINT, before)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, name="demo-output", daemon=True)
         self._reader.start()
@@ -110,12 +117,27 @@ def test_servers_stop_on_normal_exit(demo_port_settings: Path, media_cache: Path
     assert not alive(pid)
 
 
-def test_servers_stop_on_ctrl_c(demo_port_settings: Path, media_cache: Path) -> None:
-    with Demo(demo_port_settings, media_cache, "--no-window") as demo:
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_servers_stop_on_ctrl_c(demo_port_settings: Path, media_cache: Path, inherited: str) -> None:
+    with Demo(demo_port_settings, media_cache, "--no-window", sigint_ignored=inherited == "ignored") as demo:
         pid = demo.wait_for_server_pid()
         time.sleep(0.5)
         demo.proc.send_signal(signal.SIGINT)
         assert demo.exit_code(30) == 130, demo.output()
+        assert "stopping the demo city" in demo.output()
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid)
+
+
+def test_servers_stop_on_sigterm(demo_port_settings: Path, media_cache: Path) -> None:
+    """`kill PID` (or a service manager's stop) is a clean stop too: exit 143, the RTSP server gone with it."""
+    with Demo(demo_port_settings, media_cache, "--no-window") as demo:
+        pid = demo.wait_for_server_pid()
+        time.sleep(0.5)
+        demo.proc.send_signal(signal.SIGTERM)
+        assert demo.exit_code(30) == 143, demo.output()
     deadline = time.monotonic() + 5
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
