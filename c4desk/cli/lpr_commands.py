@@ -160,7 +160,7 @@ def _ingest_events(services: Services, text: str, source: str, args: argparse.Na
             raise UserError(f"nothing stored: {bad} bad event(s); fix them or use --skip-bad")
     matcher = HotlistMatcher.for_services(services).start()
     hits: list[HotlistHit] = []
-    unsubscribe = services.bus.subscribe(HotlistHit, hits.append)
+    unsubscribe = services.bus.subscribe(HotlistHit, hits.append, local_only=True)  # this import's hits only
     counts = {"created": 0, "updated": 0, "bad_events": 0}
     try:
         for label, event in events:

@@ -7,6 +7,8 @@ it; the worker keeps events in causal order. ``drain()`` waits until every queue
 in memory in a ``domain.plate_match.EntryIndex`` (dicts for exact and folded plates, compiled wildcards), so a
 read costs microseconds. The index reloads when this process changes a hotlist, and also when another process
 did (``HotlistRepository.version()`` is checked at most every ``recheck_s`` seconds). Expiry is checked per read.
+With many seats on PostgreSQL each seat's matcher matches the reads stored through its own bus only
+(``local_only``), so a read is matched once however many seats run a hub.
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ class HotlistMatcher:
         self.reload()
         self._thread = threading.Thread(target=self._work, name="hotlist-matcher", daemon=True)
         self._thread.start()
-        self._unsubscribe = [self._bus.subscribe(PlateRead, self.on_read), self._hotlists.on_change(self.reload)]
+        # Local reads only: a read another seat stored (and published here by the PostgreSQL bridge) was matched
+        # by that seat's matcher; matching it here too would race it for the same alert.
+        self._unsubscribe = [self._bus.subscribe(PlateRead, self.on_read, local_only=True),
+                             self._hotlists.on_change(self.reload)]
         return self
 
     def stop(self) -> None:

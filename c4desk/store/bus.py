@@ -1,26 +1,19 @@
-"""The in-process event bus, and how it will reach other seats through PostgreSQL.
+"""The event bus: typed publish/subscribe in one process, bridged to other seats through PostgreSQL.
 
 Handlers run synchronously in the publisher's thread. That keeps the bus simple and ordering obvious; the UI's
 Qt bridge subscribes here and re-queues events onto the GUI thread, so no widget is touched from a worker.
 Repositories publish only after their transaction has committed, so a handler never sees an event for data a
 rollback then took back.
 
-Across seats (design, not built yet): PostgreSQL LISTEN/NOTIFY
----------------------------------------------------------------
-* Sending: on PostgreSQL a repository also runs ``SELECT pg_notify('c4desk_events', :payload)`` inside the
-  same transaction as its write. PostgreSQL delivers a notification only if that transaction commits, and
-  in commit order, so other seats see exactly the committed changes, in order, with no outbox table.
-* Payload: JSON ``{"v": 1, "origin": <seat id>, "type": <EVENT_TYPES name>, "ids": {...}}``. Only keys travel
-  (alert id, plate read id, camera ids, case id), because a NOTIFY payload is limited to 8000 bytes and the
-  database row is the truth anyway; WallPush, which has no row, carries its few fields inline.
-* Receiving: a ``PgEventBridge`` thread holds one dedicated autocommit psycopg connection (not from the
-  pool), runs ``LISTEN c4desk_events`` and iterates ``connection.notifies()``. For each notification from
-  another origin (its own seat's events were already published locally) it reloads the rows through the
-  repositories and publishes the rebuilt event on this seat's bus; the UI bridge does the rest.
-* Gaps: notifications sent while a listener is disconnected are lost. On reconnect the bridge re-LISTENs,
-  then publishes a "resync" (e.g. CamerasChanged for all ids, alerts changed since the last seen
-  received_at) so views reload instead of trusting a stream with holes.
-* SQLite (one seat) needs none of this: everything runs in one process on one bus.
+Local and remote events
+-----------------------
+On PostgreSQL (many seats) ``store.pg_bridge.PgEventBridge`` sends every event published here to the other
+seats (NOTIFY) and publishes theirs here with ``publish(event, remote=True)``. A remote event reaches every
+subscriber except those that subscribed with ``local_only=True``: rule engines (the hotlist matcher) and the
+bridge's own sender. The seat that stored a plate read already matched it, so a second seat matching it again
+would be wasted work at best; and an event that came from another seat must not be sent back out.
+On SQLite (one seat, one process) there is no bridge and every event is local. How events travel, what a
+notification carries and how a listener that lost its connection catches up: see ``store/pg_bridge.py``.
 """
 
 from __future__ import annotations
@@ -37,37 +30,54 @@ E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 
 
+class _Subscription:
+    """One handler for one event type; compared by identity, so the same handler may be subscribed twice."""
+
+    __slots__ = ("handler", "local_only")
+
+    def __init__(self, handler: Handler, local_only: bool) -> None:
+        self.handler = handler
+        self.local_only = local_only
+
+
 class EventBus:
     """Typed publish/subscribe. Thread-safe; handlers may subscribe, unsubscribe or publish from a handler."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._handlers: dict[type[Event], list[Handler]] = {}
+        self._handlers: dict[type[Event], list[_Subscription]] = {}
 
-    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None], *,
+                  local_only: bool = False) -> Callable[[], None]:
         """Call ``handler`` for every published ``event_type`` (subclasses included; ``Event`` gets all).
 
+        ``local_only``: only events published in this process, not those another seat published (rule engines:
+        the seat where the data was stored has already applied them).
         Returns a function that removes this subscription; calling it twice is harmless.
         """
+        subscription = _Subscription(handler, local_only)
         with self._lock:
-            self._handlers.setdefault(event_type, []).append(handler)
+            self._handlers.setdefault(event_type, []).append(subscription)
 
         def unsubscribe() -> None:
             with self._lock:
-                handlers = self._handlers.get(event_type, [])
-                if handler in handlers:
-                    handlers.remove(handler)
+                subscriptions = self._handlers.get(event_type, [])
+                if subscription in subscriptions:
+                    subscriptions.remove(subscription)
 
         return unsubscribe
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Event, *, remote: bool = False) -> None:
         """Deliver ``event`` to its handlers now, in this thread, in subscription order.
 
+        ``remote=True``: the event happened on another seat (the PostgreSQL bridge publishes it); handlers that
+        subscribed ``local_only`` do not get it.
         A failing handler is logged and skipped: one broken view must not stop the alert reaching the others.
         """
         with self._lock:
             # Copied under the lock, called outside it: a handler may (un)subscribe without deadlocking.
-            targets = [h for cls in type(event).__mro__ for h in self._handlers.get(cls, ())]
+            targets = [s.handler for cls in type(event).__mro__ for s in self._handlers.get(cls, ())
+                       if not (remote and s.local_only)]
         for handler in targets:
             try:
                 handler(event)

@@ -109,3 +109,22 @@ def test_publish_from_many_threads_runs_handlers_in_each_publisher_thread(bus: E
     assert len(seen) == 7 * 200
     assert all(ident == publishers[alert_id] for alert_id, ident in seen)
     assert bus.handler_count() == 1
+
+
+def test_remote_events_skip_local_only_subscribers(bus: EventBus) -> None:
+    """What another seat published (the PostgreSQL bridge) reaches views, not rule engines or the bridge's sender."""
+    views: list[Event] = []
+    rules: list[Event] = []
+    bus.subscribe(Event, views.append)
+    unsubscribe = bus.subscribe(AlertRaised, rules.append, local_only=True)
+    here, there = AlertRaised(alert=_alert("here")), AlertRaised(alert=_alert("there"))
+    bus.publish(here)
+    bus.publish(there, remote=True)
+    assert views == [here, there] and rules == [here]
+    # The same handler subscribed twice is two subscriptions; unsubscribing one leaves the other.
+    again = bus.subscribe(AlertRaised, rules.append)
+    unsubscribe()
+    bus.publish(there, remote=True)
+    assert rules == [here, there] and bus.handler_count() == 2
+    again()
+    assert bus.handler_count() == 1
