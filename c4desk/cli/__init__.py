@@ -51,7 +51,7 @@ def add_screenshot_options(parser: argparse.ArgumentParser) -> None:
 # Each module has ``register(Subcommands)``; handlers import Qt, media and the store lazily.
 COMMAND_MODULES = ("c4desk.cli.core", "c4desk.cli.alert_commands", "c4desk.cli.lpr_commands",
                    "c4desk.cli.record_commands", "c4desk.cli.navigator_commands", "c4desk.cli.user_commands",
-                   "c4desk.cli.case_commands", "c4desk.cli.report_commands")
+                   "c4desk.cli.case_commands", "c4desk.cli.report_commands", "c4desk.cli.camera_commands")
 
 
 def _parser() -> argparse.ArgumentParser:

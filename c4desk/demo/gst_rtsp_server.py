@@ -7,7 +7,8 @@ stopped by ``c4desk.demo.servers.RtspServer``.
 
     /usr/bin/python3 gst_rtsp_server.py --port 0 [--http-port 0] [--control-port 0] --config cfg.json
     cfg.json: {"epoch": 1751600000.0, "period": 120.0, "mounts": {"cam01": "/abs/cam01.mp4", ...},
-               "ptz": {"ptz01": {"path": "/abs/ptz01-panorama.mp4", "layout": {...}, "rect": [l, t, w, h]}}}
+               "ptz": {"ptz01": {"path": "/abs/ptz01-panorama.mp4", "layout": {...}, "rect": [l, t, w, h]}},
+               "auth": {"user": "root", "password": "...", "method": "digest"}}   (optional)
 
 Serves rtsp://bind:port/<mount> and, with ``--http-port``, http://bind:httpport/<mount>.ts (MPEG-TS for libvlc,
 whose Debian build has no RTSP client). Prints exactly one line once it listens: ``READY <port>``, then
@@ -28,6 +29,12 @@ The rectangle arrives over a loopback UDP socket (``--control-port``, one JSON d
 (``c4desk/demo/ptz_video.py`` relays the VAPIX simulator's position, easing it like a real head moves). Each
 datagram carries the whole position, so a lost one is healed by the next; the sender repeats it every second.
 Only views (``videocrop name=view``) of running media change; a media started later begins at the last rect.
+
+With ``auth`` in the config every mount needs that login, as a real camera does (Axis cameras ask for one by
+default): RTSP through gst-rtsp-server's ``RTSPAuth`` (the challenge is ``method``: "digest", the default, or
+"basic"; a client that sends either kind of credentials unasked is accepted), a client without the login or with a
+wrong one gets ``401 Unauthorized``; HTTP MPEG-TS asks for HTTP Basic. The login is in the config file (a temporary
+file only its owner reads), not on the command line, where every user of the machine could read it.
 
 Why it is built this way (DESIGN.md, "Real components in tests and the demo"):
 
@@ -58,6 +65,8 @@ Why it is built this way (DESIGN.md, "Real components in tests and the demo"):
 from __future__ import annotations
 
 import argparse
+import base64
+import hmac
 import json
 import os
 import signal
@@ -71,8 +80,9 @@ from typing import Any
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 PARENT_POLL_MS = 500
 
@@ -301,15 +311,21 @@ class _TsRequestHandler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         self.request.settimeout(5)
+        headers: dict[str, str] = {}
         try:
             request = self.rfile.readline(2048).decode("latin-1").split()
-            while self.rfile.readline(2048).strip():
-                pass
+            while line := self.rfile.readline(2048).strip():
+                name, _, value = line.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
         except OSError:
             return
         mount = self.server.mounts.get(request[1].lstrip("/").removesuffix(".ts")) if len(request) > 1 else None
         if len(request) < 2 or request[0] not in ("GET", "HEAD") or mount is None:
             self.wfile.write(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        if not self.server.authorized(headers):
+            self.wfile.write(b"HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"" + REALM.encode()
+                             + b"\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             return
         self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: video/mp2t\r\nCache-Control: no-cache\r\n"
                          b"Connection: close\r\n\r\n")
@@ -326,11 +342,20 @@ class _TsHttpServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], mounts: dict[str, TsMount]) -> None:
+    def __init__(self, address: tuple[str, int], mounts: dict[str, TsMount],
+                 login: tuple[str, str] | None = None) -> None:
         self.mounts = mounts
+        # The Basic credentials a client must send (None: no login needed).
+        self.expected = None if login is None else base64.b64encode(f"{login[0]}:{login[1]}".encode()).decode()
         self.lock = threading.Lock()
         self.handed_off: set[socket.socket] = set()
         super().__init__(address, _TsRequestHandler)
+
+    def authorized(self, headers: dict[str, str]) -> bool:
+        if self.expected is None:
+            return True
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "basic" and hmac.compare_digest(token.strip().encode(), self.expected.encode())
 
     def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
         # The default shuts the connection down for writing, which would also cut off the pipeline's duplicate
@@ -477,6 +502,47 @@ def open_control(bind: str, port: int, views: PtzViews) -> socket.socket:
     return sock
 
 
+REALM = "c4desk demo camera"
+VIEWER_ROLE = "viewer"
+AUTH_METHODS = {"digest": GstRtsp.RTSPAuthMethod.DIGEST, "basic": GstRtsp.RTSPAuthMethod.BASIC}
+
+
+def parse_login(config: dict[str, Any]) -> tuple[tuple[str, str] | None, str]:
+    """The login every mount needs (None: none) and the RTSP challenge method, from the config's ``auth``."""
+    auth = config.get("auth")
+    if not auth:
+        return None, "digest"
+    user, password, method = str(auth.get("user", "")), str(auth.get("password", "")), auth.get("method", "digest")
+    if not user or not password or ":" in user:
+        raise ValueError("auth needs a user (without ':') and a password")
+    if method not in AUTH_METHODS:
+        raise ValueError(f"auth method {method!r} is not one of {', '.join(AUTH_METHODS)}")
+    return (user, password), method
+
+
+def rtsp_auth(login: tuple[str, str], method: str) -> GstRtspServer.RTSPAuth:
+    """An ``RTSPAuth`` that knows one user, by Basic and by Digest, and gives them the viewer role; the challenge
+    a client without credentials gets names ``method`` (gst's Python binding takes one method, not a mask)."""
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, VIEWER_ROLE)
+    user, password = login
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    auth.add_digest(user, password, token)
+    auth.set_supported_methods(AUTH_METHODS[method])
+    auth.set_realm(REALM)
+    return auth
+
+
+def viewer_only(factory: GstRtspServer.RTSPMediaFactory) -> GstRtspServer.RTSPMediaFactory:
+    """Let only the viewer role see and start the factory's media: anyone else (no token) is answered 401."""
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_permission_for_role(VIEWER_ROLE, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
+    permissions.add_permission_for_role(VIEWER_ROLE, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
+    factory.set_permissions(permissions)
+    return factory
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, default=0, help="TCP port for RTSP; 0 picks a free one")
@@ -497,6 +563,11 @@ def main(argv: list[str] | None = None) -> int:
     period = float(config["period"])
     mounts: dict[str, str] = config["mounts"]
     ptz_mounts: dict[str, dict[str, Any]] = config.get("ptz", {})
+    try:
+        login, auth_method = parse_login(config)
+    except ValueError as exc:
+        log(f"config: {exc}")
+        return 2
     for name, path in [*mounts.items(), *((n, m["path"]) for n, m in ptz_mounts.items())]:
         if not os.path.isfile(path):
             log(f"mount {name}: no such file {path}")
@@ -509,11 +580,13 @@ def main(argv: list[str] | None = None) -> int:
     server.set_address(args.bind)
     server.set_service(str(args.port))
     table = server.get_mount_points()
-    for name, path in mounts.items():
-        table.add_factory(f"/{name}", looping_factory(name, path, epoch, period))
+    factories = {name: looping_factory(name, path, epoch, period) for name, path in mounts.items()}
     views = PtzViews(ptz_mounts)
-    for name, mount in ptz_mounts.items():
-        table.add_factory(f"/{name}", ptz_factory(name, mount["path"], epoch, period, views))
+    factories.update({name: ptz_factory(name, m["path"], epoch, period, views) for name, m in ptz_mounts.items()})
+    if login is not None:
+        server.set_auth(rtsp_auth(login, auth_method))
+    for name, factory in factories.items():
+        table.add_factory(f"/{name}", factory if login is None else viewer_only(factory))
     control = open_control(args.bind, args.control_port, views) if ptz_mounts else None
     if server.attach(None) == 0:
         log(f"cannot listen on {args.bind}:{args.port}")
@@ -522,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.http_port >= 0:
         ts_mounts = {name: TsMount(name, path, epoch, period) for name, path in mounts.items()}
         ts_mounts.update({name: TsMount(name, m["path"], epoch, period, views) for name, m in ptz_mounts.items()})
-        http = _TsHttpServer((args.bind, args.http_port), ts_mounts)
+        http = _TsHttpServer((args.bind, args.http_port), ts_mounts, login)
         threading.Thread(target=http.serve_forever, name="http-ts", daemon=True).start()
 
     def quit_loop(*_: object) -> bool:

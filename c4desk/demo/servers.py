@@ -6,6 +6,10 @@ Python, because gi is not installable into the virtualenv. The child gets its ow
 
 PTZ mounts (``ptz={mount: panorama mp4}``, see ``ptz_scene``) are cropped live by the server; ``move_ptz``
 sends the rectangle to show over the server's loopback UDP control port.
+
+``auth=(user, password)`` makes every mount ask for that login, like a real camera (off by default: the demo city's
+cameras and most tests need none). The login reaches the server in its config file, in a directory only this user
+reads, never on its command line.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import time
 from functools import cache
 from pathlib import Path
 from types import TracebackType
+from typing import Literal, get_args
 
 from c4desk.demo import ptz_scene, script
 
@@ -76,6 +81,14 @@ def _tail(path: Path, limit: int = 2000) -> str:
 
 
 Rect = tuple[int, int, int, int]
+AuthMethod = Literal["digest", "basic"]
+
+
+def _check_auth(auth: tuple[str, str] | None, method: str) -> None:
+    if method not in get_args(AuthMethod):
+        raise ValueError(f"auth_method must be one of {get_args(AuthMethod)}, not {method!r}")
+    if auth is not None and (not auth[0] or not auth[1] or ":" in auth[0]):
+        raise ValueError("auth needs a user (without ':') and a password")
 
 
 class RtspServer:
@@ -86,15 +99,21 @@ class RtspServer:
     http://bind:http_port/<mount>.ts as MPEG-TS, for libvlc where it has no RTSP client (Debian).
     ``ptz`` ({mount: panorama mp4}) adds PTZ mounts showing the rectangle last given to ``move_ptz`` (a view
     from ``ptz_rects``, else looking north at zoom 1, to begin with); ``control_port`` fixes their UDP port.
+    ``auth`` (user, password): every mount needs this login (RTSP: Basic or Digest, the 401's challenge names
+    ``auth_method``; HTTP: Basic); a client without it, or with a wrong password, gets 401 Unauthorized.
     Use as a context manager or call ``start()`` and ``stop()``.
     """
 
     def __init__(self, clips: dict[str, Path], *, port: int = 0, bind: str = "127.0.0.1",
                  epoch: float | None = None, period: float = script.PERIOD_S, http_port: int | None = None,
                  ptz: dict[str, Path] | None = None, ptz_rects: dict[str, Rect] | None = None,
-                 control_port: int = 0) -> None:
+                 control_port: int = 0, auth: tuple[str, str] | None = None,
+                 auth_method: AuthMethod = "digest") -> None:
         if not clips and not ptz:
             raise ValueError("RtspServer needs at least one clip")
+        _check_auth(auth, auth_method)
+        self.auth = auth
+        self.auth_method = auth_method
         self.clips = {name: Path(path).resolve() for name, path in clips.items()}
         self.ptz = {name: Path(path).resolve() for name, path in (ptz or {}).items()}
         self.ptz_rects: dict[str, Rect] = {name: (ptz_rects or {}).get(name, ptz_scene.view_rect(0.0, 0.0, 60.0))
@@ -146,6 +165,8 @@ class RtspServer:
             "epoch": self.epoch, "period": self.period, "mounts": {k: str(v) for k, v in self.clips.items()},
             "ptz": {k: {"path": str(v), "layout": ptz_scene.LAYOUT.to_json(), "rect": list(self.ptz_rects[k])}
                     for k, v in self.ptz.items()},
+            **({} if self.auth is None else
+               {"auth": {"user": self.auth[0], "password": self.auth[1], "method": self.auth_method}}),
         }))
         stderr_path = work / "stderr.log"
         with open(stderr_path, "wb") as stderr:
@@ -255,9 +276,13 @@ class SupervisedRtspServer:
 
     def __init__(self, clips: dict[str, Path], *, port: int = 0, bind: str = "127.0.0.1",
                  epoch: float | None = None, period: float = script.PERIOD_S, http_port: int | None = None,
-                 ptz: dict[str, Path] | None = None) -> None:
+                 ptz: dict[str, Path] | None = None, auth: tuple[str, str] | None = None,
+                 auth_method: AuthMethod = "digest") -> None:
+        _check_auth(auth, auth_method)
         self._clips = clips
         self._ptz = ptz or {}
+        self._auth = auth
+        self._auth_method: AuthMethod = auth_method
         self.bind = bind
         self.epoch = float(int(time.time())) if epoch is None else epoch
         self.period = period
@@ -270,7 +295,8 @@ class SupervisedRtspServer:
     def start(self, timeout: float = 10.0) -> SupervisedRtspServer:
         port, http_port = self._requested
         self.server = RtspServer(self._clips, port=port, bind=self.bind, epoch=self.epoch, period=self.period,
-                                 http_port=http_port, ptz=self._ptz).start(timeout)
+                                 http_port=http_port, ptz=self._ptz, auth=self._auth,
+                                 auth_method=self._auth_method).start(timeout)
         self._stopping.clear()
         self._watch = threading.Thread(target=self._supervise, name="rtsp-supervisor", daemon=True)
         self._watch.start()
@@ -287,7 +313,8 @@ class SupervisedRtspServer:
             # PTZ mounts come back where they were looking, on the same control port.
             replacement = RtspServer(self._clips, port=port or 0, bind=self.bind, epoch=self.epoch,
                                      period=self.period, http_port=http_port, ptz=self._ptz,
-                                     ptz_rects=dict(server.ptz_rects), control_port=control_port or 0)
+                                     ptz_rects=dict(server.ptz_rects), control_port=control_port or 0,
+                                     auth=self._auth, auth_method=self._auth_method)
             try:
                 replacement.start()
             except ServerError:

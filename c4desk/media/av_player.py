@@ -19,6 +19,7 @@ import logging
 import socket
 import threading
 import time
+import traceback
 import types
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ from av.codec.context import Flags as _CodecFlags
 from av.video.reformatter import VideoReformatter
 
 from c4desk.media.player import PlayerState, VideoPlayer, fit_size
+from c4desk.media.stream_login import LoginLookup, redact, redact_text
 
 __all__ = ["AvPlayer", "describe_av_error"]
 
@@ -105,7 +107,8 @@ def _host_of(url: str) -> str | None:
 
 
 def describe_av_error(exc: BaseException, url: str = "") -> str:
-    """A short reason an analyst understands for an FFmpeg/PyAV failure."""
+    """A short reason an analyst understands for an FFmpeg/PyAV failure. Safe to show: FFmpeg's messages quote
+    the URL they failed on (with its login, if it had one), so any URL in the text is redacted."""
     e = av.error
     if isinstance(exc, e.HTTPUnauthorizedError):
         return "401 unauthorized from camera"
@@ -148,8 +151,8 @@ def describe_av_error(exc: BaseException, url: str = "") -> str:
             except OSError:
                 pass
         if exc.strerror:
-            return f"cannot play stream: {exc.strerror.lower()}"
-    return f"cannot play stream: {exc}"
+            return f"cannot play stream: {redact_text(exc.strerror.lower())}"
+    return f"cannot play stream: {redact_text(str(exc))}"
 
 
 def _is_connection_loss(exc: BaseException) -> bool:
@@ -223,13 +226,16 @@ class AvPlayer(VideoPlayer):
         read_timeout_s: float = 5.0,
         realtime: bool | None = None,
         low_delay: bool = True,
+        login: LoginLookup | None = None,
     ) -> None:
         """`network_caching_ms` bounds how much of the stream is read to probe it before the first picture.
         `realtime` paces frames by timestamp (default: only for local files). `low_delay` sets the decoder's
         LOW_DELAY flag, which also turns frame threading off (slice threads remain): a few frames less
-        latency, at no measurable CPU cost for 360p cameras."""
+        latency, at no measurable CPU cost for 360p cameras. `login`: the camera's login, looked up on the
+        decoder thread at each connect (see ``VideoPlayer``)."""
         super().__init__(
-            url, network_caching_ms=network_caching_ms, target_size=target_size, stall_after_s=stall_after_s
+            url, network_caching_ms=network_caching_ms, target_size=target_size, stall_after_s=stall_after_s,
+            login=login,
         )
         scheme = urlsplit(url).scheme.lower() if "://" in url else ""
         self._scheme = scheme
@@ -247,7 +253,8 @@ class AvPlayer(VideoPlayer):
             return
         run = self._run_state = _Run()
         self._begin()
-        self._thread = threading.Thread(target=self._run, args=(run,), name=f"av-player {self._url}", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(run,), name=f"av-player {redact(self._url)}",
+                                        daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -256,15 +263,18 @@ class AvPlayer(VideoPlayer):
         if thread is not None:
             thread.join(timeout=1.0)
             if thread.is_alive():
-                log.warning("decoder thread for %s still busy after stop(); it ends at its timeout", self._url)
+                log.warning("decoder thread for %s still busy after stop(); it ends at its timeout",
+                            redact(self._url))
         self._mark_stopped()
 
     # -------------------------------------------------------------------------------------------- worker
 
     def _source(self) -> str:
+        """What FFmpeg opens: a file's path, or the URL with the camera's login (blocking lookup; this runs on the
+        decoder thread, and the result stays a local variable of ``_run``)."""
         if self._scheme == "file":
             return url2pathname(urlsplit(self._url).path)
-        return self._url
+        return self._open_url()
 
     def _format_options(self) -> dict[str, str]:
         # Probing is what makes a live stream slow to start: FFmpeg's defaults read 5 s / 5 MB of it, and
@@ -341,8 +351,10 @@ class AvPlayer(VideoPlayer):
         except Exception as exc:
             if not stop.is_set():
                 if not isinstance(exc, av.error.FFmpegError | OSError):
-                    log.warning("video player for %s failed", self._url, exc_info=True)
-                reason = describe_av_error(exc, self._url)
+                    # Formatted here, not with exc_info: the message may quote the URL FFmpeg was given.
+                    log.warning("video player for %s failed:\n%s", redact(self._url),
+                                redact_text("".join(traceback.format_exception(exc)).rstrip()))
+                reason = self._explain(describe_av_error(exc, self._url))
                 if self._has_frame_since_start() and _is_connection_loss(exc):
                     # The source went away after playing (a server that died): ENDED, as libvlc reports it.
                     self._finish(PlayerState.ENDED, "connection lost")

@@ -122,8 +122,9 @@ def backend_for(url: str, backend: VideoBackend = "auto") -> Literal["vlc", "av"
 
 
 def create_player(url: str, backend: VideoBackend = "auto", **kw: Any) -> VideoPlayer:
-    """A player for `url` (not started). `kw`: network_caching_ms, target_size, stall_after_s, and any
-    backend-specific option of the chosen class."""
+    """A player for `url` (not started). `kw`: network_caching_ms, target_size, stall_after_s, login (the camera's
+    login lookup, ``media.stream_login.camera_login_lookup``), and any backend-specific option of the chosen
+    class."""
     if backend_for(url, backend) == "vlc":
         from c4desk.media.vlc_player import VlcPlayer
 

@@ -4,6 +4,10 @@ Qt-free on purpose: a backend decodes on its own threads and keeps only the newe
 `latest_frame()` on its own timer and wraps `Frame.data` in a QImage (Format_RGB32) without copying. Nothing
 here calls back into UI code from a worker thread, and `state` / `error` / `stats` are safe to read from any
 thread.
+
+A camera that needs a login gets a ``login`` lookup (``media.stream_login``): the player keeps only the plain URL
+and asks for the login on its own worker thread each time it connects (``_open_url``), so the URL with the
+password is never an attribute of the player, and the keyring is never read on the caller's (GUI) thread.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import enum
+import logging
 import threading
 import time
 import weakref
@@ -18,7 +23,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from fractions import Fraction
 
+from c4desk.media.stream_login import LoginLookup, login_refused_reason, redact, url_with_login
+
 __all__ = ["Frame", "PlayerState", "PlayerStats", "VideoPlayer", "fit_size"]
+
+log = logging.getLogger(__name__)
 
 
 class PlayerState(enum.Enum):
@@ -110,8 +119,11 @@ class VideoPlayer(ABC):
         network_caching_ms: int = 300,
         target_size: tuple[int, int] | None = None,
         stall_after_s: float = 2.0,
+        login: LoginLookup | None = None,
     ) -> None:
         self._url = url
+        self._login_lookup = login
+        self._login_found = False  # the last lookup found a login (for the reason given when the camera says 401)
         self._network_caching_ms = int(network_caching_ms)
         self._target_size = _check_box(target_size)
         self._stall_after_s = float(stall_after_s)
@@ -186,9 +198,29 @@ class VideoPlayer(ABC):
             return PlayerStats(self._frames_decoded, self._frames_dropped, self._first_frame_s)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._url!r} {self.state.value}>"
+        return f"<{type(self).__name__} {redact(self._url)!r} {self.state.value}>"
 
     # ----------------------------------------------------------------------------- for the backends
+
+    def _open_url(self) -> str:
+        """The URL to hand the decoder: the player's URL with the camera's login, looked up now. Blocking (keyring):
+        call it on a worker thread, and keep the result in a local variable only (it may hold a password)."""
+        if self._login_lookup is None:
+            return self._url
+        try:
+            login = self._login_lookup()
+        except Exception as exc:  # a broken keyring must not kill the decoder thread; the camera will say 401
+            log.warning("cannot look up the login for %s: %s", redact(self._url), type(exc).__name__)
+            login = None
+        with self._lock:
+            self._login_found = login is not None
+        return url_with_login(self._url, login)
+
+    def _explain(self, reason: str) -> str:
+        """``reason`` completed for a camera that refused its login (stored login wrong, or none stored)."""
+        with self._lock:
+            found = self._login_found
+        return login_refused_reason(reason, lookup_given=self._login_lookup is not None, login_found=found)
 
     def _target_size_changed(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Hook: the target size changed (backends that must rebuild something override this)."""

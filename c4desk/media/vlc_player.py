@@ -11,7 +11,9 @@ Rules kept here (see DESIGN.md, "Video"):
 - the ctypes callback objects live at module level, so they outlive every media player;
 - nothing calls libvlc from inside a libvlc callback: callbacks only update Python state and hand work to the
   `_control` thread (size checks, video restarts) or to a short-lived thread (error diagnosis, teardown);
-- after a server dies libvlc emits EndReached then Stopped (no error): both map to ENDED, "stream ended".
+- after a server dies libvlc emits EndReached then Stopped (no error): both map to ENDED, "stream ended";
+- a camera's login (``login``, see ``media.stream_login``) is looked up and put into the URL on a short-lived
+  thread of its own (the keyring may block), which then opens the media; the URL with it is never kept.
 
 A quirk of the memory path: `setup` is given the decoder's *allocated* size, which for H.264 is the coded
 size rounded up plus 2 lines (320x240 arrives as 320x258), and libvlc stretches the visible picture to
@@ -33,6 +35,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +45,7 @@ from urllib.request import url2pathname
 import vlc
 
 from c4desk.media.player import PlayerState, VideoPlayer, fit_size
+from c4desk.media.stream_login import LoginLookup, redact, redact_text
 
 __all__ = ["VlcPlayer", "diagnose_url", "guess_visible_size", "shared_instance"]
 
@@ -324,7 +328,8 @@ class _Run:
     # ------------------------------------------------------------------- on our own threads
 
     def diagnose(self) -> None:
-        reason = diagnose_url(self.player.url)
+        # With the camera's login, looked up again here (a thread of its own): a 401 then means "login refused".
+        reason = self.player._explain(diagnose_url(self.player._open_url()))
         if not self.closing:
             self.player._finish(PlayerState.ERROR, reason)
             _control.call(self.halt)
@@ -356,7 +361,8 @@ class _Run:
         self.player._remember_visible(visible)
         assumed = self.assumed_visible
         if assumed and abs(assumed[0] / assumed[1] / (visible[0] / visible[1]) - 1) > 0.01:
-            log.info("%s: visible size %s, not %s; rebuilding video output", self.player.url, visible, assumed)
+            log.info("%s: visible size %s, not %s; rebuilding video output", redact(self.player.url), visible,
+                     assumed)
             self.restart_video()
 
     def apply_target_size(self) -> None:
@@ -381,6 +387,8 @@ class _Run:
     def open(self, url: str, network_caching_ms: int) -> None:
         inst = shared_instance()
         with self.mp_lock:
+            if self.closing:
+                return  # stopped while the login was looked up (see VlcPlayer._open_with_login)
             mp = inst.media_player_new()
             if self.native_window is None:
                 cbs = _C_CALLBACKS
@@ -501,11 +509,14 @@ class VlcPlayer(VideoPlayer):
         target_size: tuple[int, int] | None = None,
         stall_after_s: float = 2.0,
         open_timeout_s: float = 10.0,
+        login: LoginLookup | None = None,
     ) -> None:
         """`open_timeout_s`: libvlc waits for ever on a server that accepts and never sends, so a player
-        still without a picture after this long is diagnosed and put in ERROR."""
+        still without a picture after this long is diagnosed and put in ERROR. `login`: the camera's login,
+        looked up off the caller's thread at each start (see ``VideoPlayer``)."""
         super().__init__(
-            url, network_caching_ms=network_caching_ms, target_size=target_size, stall_after_s=stall_after_s
+            url, network_caching_ms=network_caching_ms, target_size=target_size, stall_after_s=stall_after_s,
+            login=login,
         )
         self._open_timeout_s = float(open_timeout_s)
         self._control_lock = threading.Lock()
@@ -522,11 +533,27 @@ class VlcPlayer(VideoPlayer):
             _runs[run.id] = run
             self._begin()
             try:
-                run.open(self._url, self._network_caching_ms)
+                if self._login_lookup is None:
+                    run.open(self._url, self._network_caching_ms)
+                else:
+                    threading.Thread(target=self._open_with_login, args=(run,), name="vlc-open", daemon=True).start()
                 _control.call(run.check_opened, delay=self._open_timeout_s)
             except Exception as exc:
-                log.warning("libvlc could not start %s", self._url, exc_info=True)
-                self._finish(PlayerState.ERROR, f"cannot play stream: {exc}")
+                self._open_failed(exc)
+
+    def _open_with_login(self, run: _Run) -> None:
+        """Look the camera's login up (the keyring may block) and open the media with it, off the caller's thread.
+        A stop() meanwhile closes the run first, and ``_Run.open`` then opens nothing."""
+        try:
+            run.open(self._open_url(), self._network_caching_ms)
+        except Exception as exc:
+            self._open_failed(exc)
+
+    def _open_failed(self, exc: Exception) -> None:
+        # Formatted here, not with exc_info: the message may quote the URL libvlc was given, login included.
+        log.warning("libvlc could not start %s:\n%s", redact(self._url),
+                    redact_text("".join(traceback.format_exception(exc)).rstrip()))
+        self._finish(PlayerState.ERROR, self._explain(f"cannot play stream: {redact_text(str(exc))}"))
 
     def stop(self) -> None:
         with self._control_lock:
@@ -543,7 +570,7 @@ class VlcPlayer(VideoPlayer):
         closer.start()
         closer.join(timeout=1.0)
         if closer.is_alive():
-            log.warning("libvlc still stopping %s after 1 s; finishing in the background", run.player.url)
+            log.warning("libvlc still stopping %s after 1 s; finishing in the background", redact(run.player.url))
 
     def set_native_window(self, win_id: int | None) -> None:
         """Render into a native window (X11 window id, HWND or NSView pointer); None = back to memory.

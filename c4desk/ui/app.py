@@ -43,7 +43,7 @@ def build_main_window(services: Services, settings: Settings, paths: Paths, user
                       banner: str = "") -> MainWindow:
     """The main window for a logged-in ``user`` (a bare name, for tests and benches, acts as an analyst)."""
     ui_state = QSettings(str(paths.ui_state_file), QSettings.Format.IniFormat)
-    return MainWindow(services, PlayerSource(settings.video), ui_state, user, banner,
+    return MainWindow(services, PlayerSource(settings.video, data_dir=paths.data_dir), ui_state, user, banner,
                       streets_geojson=load_streets(paths),
                       data_dir=paths.data_dir, alert_settings=settings.alerts,
                       owner_lookup_url=settings.lpr.owner_lookup_url, playback_settings=settings.playback,

@@ -2,7 +2,9 @@
 
 ``PlayerSource`` makes players from the video settings: the backend (auto | vlc | av), network caching with
 per-camera overrides, and libvlc native-window embedding when that is switched on and possible. It is also
-a plain ``PlayerFactory`` (``source(url, target_size)``), so anything that takes one takes it.
+a plain ``PlayerFactory`` (``source(url, target_size)``), so anything that takes one takes it. Given the data
+directory, it gives each player of a camera with a ``credential_ref`` the lookup of that camera's login
+(``media.stream_login``): the player looks it up on its own thread when it connects, never the GUI thread.
 
 Stopping a player joins its decoder thread (up to about a second on a dead network), so tiles never stop
 players on the GUI thread: ``retire`` stops them on a short-lived thread of their own, which also keeps
@@ -14,12 +16,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
 
 from c4desk.config import VideoSettings
 from c4desk.media.backend import backend_for, create_player
 from c4desk.media.player import VideoPlayer
+from c4desk.media.stream_login import camera_login_lookup
 
 __all__ = ["PlayerFactory", "PlayerSource", "embedding_supported", "retire", "stop_now"]
 
@@ -37,15 +41,17 @@ def embedding_supported() -> bool:
 
 
 class PlayerSource:
-    """Makes players for the wall from ``VideoSettings``."""
+    """Makes players for the wall from ``VideoSettings``; camera logins from the keyring of ``data_dir`` (without
+    one, cameras are played without a login)."""
 
-    def __init__(self, video: VideoSettings | None = None) -> None:
+    def __init__(self, video: VideoSettings | None = None, *, data_dir: Path | None = None) -> None:
         self.video = video or VideoSettings()
+        self.data_dir = data_dir
 
     def __call__(self, url: str, target_size: tuple[int, int] | None, camera_id: str = "",
-                 native_window: int | None = None) -> VideoPlayer:
+                 native_window: int | None = None, *, credential_ref: str = "") -> VideoPlayer:
         player = create_player(url, self.video.backend, network_caching_ms=self.video.caching_for(camera_id),
-                               target_size=target_size)
+                               target_size=target_size, login=camera_login_lookup(self.data_dir, credential_ref))
         if native_window is not None:
             set_window = getattr(player, "set_native_window", None)
             if set_window is None:
@@ -73,7 +79,7 @@ def retire(player: VideoPlayer | None) -> None:
         try:
             player.stop()
         except Exception:
-            log.warning("stopping %r failed", player, exc_info=True)
+            log.warning("stopping %r failed", player, exc_info=True)  # repr redacts the URL
 
     threading.Thread(target=stop, name="player-retire", daemon=True).start()
 

@@ -6,6 +6,10 @@ delivered one is retired and a new one started after 0.25 s, then twice as long 
 A tile plays its camera's sub or main stream (``domain.layouts.choose_stream``) and asks decoders for the
 cheapest size to show (``decode_size``); a new stream or camera starts beside the one on screen and takes over
 at its first picture. Everything here runs on the GUI thread, from the pump (``tile_pump``).
+
+A camera that needs a login (``credential_ref``) gets it from the player source (``PlayerSource``), whose players
+look it up on their own threads; the tile only ever holds, logs and shows the plain URL, and every text it shows
+or logs about a failure is redacted (``media.stream_login.redact_text``) in case a URL with a password got in.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import QWidget
 from c4desk.domain.camera import STREAM_SCHEMES, Camera
 from c4desk.domain.layouts import StreamChoice, choose_stream, decode_size
 from c4desk.media.player import Frame, PlayerState
+from c4desk.media.stream_login import redact_text
 from c4desk.ui.wall.players import PlayerSource, retire
 from c4desk.ui.wall.tile_state import HEADER_H, Feed, TileHost, TileStatus
 
@@ -57,7 +62,7 @@ def check_stream_url(url: str) -> str | None:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError as exc:
-        return f"malformed URL: {exc}"
+        return f"malformed URL: {redact_text(str(exc))}"
     scheme = parts.scheme.lower()
     if scheme not in STREAM_SCHEMES:
         return f"malformed URL: unsupported scheme {scheme!r}"
@@ -104,8 +109,8 @@ class TileFeeds(TileHost):
                 player = self.source_override(camera, box)
                 player.start()
             except Exception as exc:
-                log.warning("cannot start playback for %s: %s", camera.id, exc)
-                return None, f"cannot play recording: {exc}", True
+                log.warning("cannot start playback for %s: %s", camera.id, redact_text(str(exc)))
+                return None, f"cannot play recording: {redact_text(str(exc))}", True
             return Feed(player, camera, stream, url, now, False, box), "", False
         url = self._urls(camera)[stream]
         if not url:
@@ -118,13 +123,13 @@ class TileFeeds(TileHost):
         try:
             if isinstance(self._factory, PlayerSource):
                 window = self._native_surface() if native else None
-                player = self._factory(url, box, camera.id, window)
+                player = self._factory(url, box, camera.id, window, credential_ref=camera.credential_ref)
             else:
                 player = self._factory(url, box)
             player.start()
         except Exception as exc:  # a bad URL or a broken backend must never take the wall down
-            log.warning("cannot start player for %s: %s", camera.id, exc)
-            return None, f"cannot play stream: {exc}", True
+            log.warning("cannot start player for %s: %s", camera.id, redact_text(str(exc)))
+            return None, f"cannot play stream: {redact_text(str(exc))}", True
         return Feed(player, camera, stream, url, now, native, box), "", False
 
     def _connect(self, now: float, *, resuming: bool = False) -> None:
@@ -276,7 +281,7 @@ class TileFeeds(TileHost):
             self._want = None
             self._next, reason, _retry = self._start_feed(camera, want, now)
             if self._next is None:
-                log.info("%s: staying on the %s stream: %s", camera.id, feed.stream, reason)
+                log.info("%s: staying on the %s stream: %s", camera.id, feed.stream, redact_text(reason))
                 self._switch_blocked_until = now + SWITCH_RETRY_S
 
     # -- native windows (libvlc draws into them) ------------------------------------------------------

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from c4desk.domain.camera import Camera
 from c4desk.domain.layouts import StreamChoice
 from c4desk.media.player import Frame, VideoPlayer
+from c4desk.media.stream_login import redact_text
 from c4desk.ui.wall.players import PlayerFactory, stop_now
 from c4desk.ui.wall.tile_feeds import RECONNECT_FIRST_S, TileFeeds, check_stream_url
 from c4desk.ui.wall.tile_input import TileInput
@@ -145,7 +146,8 @@ class VideoView(TileInput, TilePainting, TileFeeds, QWidget):
         camera's first one arrives (camera cycles)."""
         current = self._camera
         if camera is not None and current is not None and camera.id == current.id:
-            if (camera.stream_main, camera.stream_sub) == (current.stream_main, current.stream_sub):
+            streams = (camera.stream_main, camera.stream_sub, camera.credential_ref)
+            if streams == (current.stream_main, current.stream_sub, current.credential_ref):
                 self._camera = camera  # name or position changed: nothing to reconnect
                 self._refresh_texts()
                 return
@@ -266,6 +268,7 @@ class VideoView(TileInput, TilePainting, TileFeeds, QWidget):
 
     # -- state ----------------------------------------------------------------------------------------
     def _set_status(self, status: str, reason: str) -> None:
+        reason = redact_text(reason)  # shown on the tile, in its tooltip and to status listeners: never a password
         if (status, reason) != (self._status, self._reason):
             self._status, self._reason = status, reason
             if self._surface is not None and status != TileStatus.LIVE:
