@@ -40,8 +40,17 @@ def set_secret(name: str, value: str) -> bool:
     return get_secret(name) == value
 
 
+def _check_name(name: str) -> str:
+    # A name is a file in the secrets folder, never a path out of it (a camera's credential_ref comes from a site
+    # file: "../settings.json" must not read or overwrite another file). Checked before the keyring is asked, so
+    # a name is refused the same way with a keyring as without one.
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise ValueError(f"secret name {name!r} is not a plain name")
+    return name
+
+
 def _file_fallback(data_dir: Path, name: str) -> Path:
-    return data_dir / "secrets" / name
+    return data_dir / "secrets" / _check_name(name)
 
 
 def _write_owner_only(path: Path, value: str) -> None:
@@ -55,7 +64,7 @@ def _write_owner_only(path: Path, value: str) -> None:
 
 def put_secret(data_dir: Path, name: str, value: str) -> None:
     """Store a secret: the keyring when it works, else the owner-only file (with a warning)."""
-    if set_secret(name, value):
+    if set_secret(_check_name(name), value):
         return
     path = _file_fallback(data_dir, name)
     _write_owner_only(path, value)
@@ -64,7 +73,7 @@ def put_secret(data_dir: Path, name: str, value: str) -> None:
 
 def lookup_secret(data_dir: Path, name: str) -> str | None:
     """A secret from the keyring, else from the owner-only fallback file; None when neither has it."""
-    value = get_secret(name)
+    value = get_secret(_check_name(name))
     if value:
         return value
     path = _file_fallback(data_dir, name)

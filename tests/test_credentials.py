@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from c4desk.credentials import hub_token
 
 
@@ -22,3 +24,15 @@ def test_camera_login_round_trip(data_dir: Path) -> None:
     put_secret(data_dir, "cam-x", "operator:p:ss")
     assert camera_login(data_dir, "cam-x") == ("operator", "p:ss")
     assert camera_login(data_dir, "") is None
+
+
+@pytest.mark.parametrize("name", ["../settings.json", "a/b", "..", ".", "", "x\\y", "nul\0byte"])
+def test_a_secret_name_is_never_a_path_out_of_the_secrets_folder(data_dir: Path, name: str) -> None:
+    from c4desk.credentials import lookup_secret, put_secret
+
+    (data_dir / "settings.json").write_text('{"not": "a secret"}')
+    with pytest.raises(ValueError, match="not a plain name"):
+        put_secret(data_dir, name, "user:pw")
+    with pytest.raises(ValueError, match="not a plain name"):
+        lookup_secret(data_dir, name)
+    assert (data_dir / "settings.json").read_text() == '{"not": "a secret"}'

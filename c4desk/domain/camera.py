@@ -113,6 +113,18 @@ def _check_url(value: str, name: str, schemes: frozenset[str], errors: list[Fiel
         errors.append(FieldError(name, f"bad port: {exc}"))
 
 
+# A keyring entry name and, without a system keyring, a file name in DATA_DIR/secrets: a plain name, never a path
+# (``../settings.json`` would send that file's contents to the camera as its login).
+CREDENTIAL_REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,199}$")
+
+
+def credential_ref_problem(credential_ref: str) -> str | None:
+    """Why ``credential_ref`` cannot name a camera's login, or None."""
+    if not CREDENTIAL_REF_PATTERN.match(credential_ref):
+        return "use 1-200 letters, digits, '_', '.', '@', '+' or '-', starting with a letter or digit"
+    return None
+
+
 def _normal_heading(deg: float) -> float:
     # -1e-20 % 360 rounds to 360.0, which is not in [0, 360).
     h = deg % 360.0
@@ -175,6 +187,8 @@ def parse_camera(raw: dict[str, Any]) -> Camera:
         errors.append(FieldError("ptz_url", f"required when ptz_protocol is {protocol.value}"))
     if kind is CameraKind.PRIVATE and not (text("owner") or text("contact")):
         errors.append(FieldError("owner", "a private camera needs an owner or contact"))
+    if text("credential_ref") and (problem := credential_ref_problem(text("credential_ref"))):
+        errors.append(FieldError("credential_ref", problem))
     if text("name") and len(text("name")) > 200:
         errors.append(FieldError("name", "longer than 200 characters"))
 

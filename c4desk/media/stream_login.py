@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from c4desk.credentials import camera_login
+from c4desk.domain.camera import credential_ref_problem
 
 __all__ = [
     "REDACTED",
@@ -49,7 +50,6 @@ REDACTED = "***"
 # Query parameters that carry a password in some cameras' URLs (``?user=admin&pwd=...``).
 _SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "auth"})
 # A keyring entry name that is also a safe file name (the secrets file fallback): no path separators.
-_CREDENTIAL_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,199}$")
 # URLs inside free text: a scheme, "://", then up to white space or a quote.
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*")
 _warned: set[str] = set()
@@ -113,15 +113,6 @@ def redact(url: str) -> str:
 def redact_text(text: str) -> str:
     """``text`` with every URL in it redacted (error messages that quote the URL they failed on)."""
     return _URL_IN_TEXT.sub(lambda m: redact(m.group(0)), text) if "://" in text else text
-
-
-def credential_ref_problem(credential_ref: str) -> str | None:
-    """Why ``credential_ref`` cannot name a camera's login, or None. It is a keyring entry name and, without a
-    system keyring, a file name in DATA_DIR/secrets: so a plain name, never a path (``../settings.json`` would
-    send that file's contents to the camera as its login)."""
-    if not _CREDENTIAL_REF.match(credential_ref):
-        return "use 1-200 letters, digits, '_', '.', '@', '+' or '-', starting with a letter or digit"
-    return None
 
 
 def camera_login_lookup(data_dir: Path | None, credential_ref: str) -> LoginLookup | None:

@@ -48,7 +48,7 @@ def test_full_record_and_json_types() -> None:
         "stream_sub": "rtsp://10.0.0.5/sub",
         "ptz_protocol": "Onvif",
         "ptz_url": "https://10.0.0.5/onvif",
-        "credential_ref": "c4desk/cam-1",
+        "credential_ref": "c4desk-cam-1",
         "owner": "City",
         "contact": "it@example.org",
         "enabled": False,
@@ -129,6 +129,11 @@ def test_enabled_forms(flag: Any, expected: bool) -> None:
         ),
         ({"stream_main": "http:///x"}, ["stream_main: URL has no host"]),
         ({"stream_main": "http://10.0.0.5/a b"}, ["stream_main: URL contains white space"]),
+        # a keyring entry / secrets-file name, never a path out of the secrets folder
+        ({"credential_ref": "../settings.json"}, ["credential_ref: use 1-200 letters, digits, '_', '.', '@', '+' or "
+                                                  "'-', starting with a letter or digit"]),
+        ({"credential_ref": "cams/cam07"}, ["credential_ref: use 1-200 letters, digits, '_', '.', '@', '+' or '-', "
+                                            "starting with a letter or digit"]),
     ],
 )
 def test_every_error(override: dict[str, Any], expected: list[str]) -> None:
