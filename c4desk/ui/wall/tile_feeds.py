@@ -30,6 +30,7 @@ from c4desk.ui.wall.tile_state import HEADER_H, Feed, TileHost, TileStatus
 
 __all__ = [
     "CONNECT_TIMEOUT_S",
+    "LOGIN_REFUSED_RETRY_S",
     "RECONNECT_FIRST_S",
     "RECONNECT_MAX_S",
     "STALE_AFTER_S",
@@ -48,6 +49,10 @@ STALL_RECONNECT_S = 3.0  # ... for this long: reconnect
 CONNECT_TIMEOUT_S = 12.0  # a player without any picture after this long is replaced
 RECONNECT_FIRST_S = 0.25
 RECONNECT_MAX_S = 5.0
+# A camera that refused the stored login is asked again this rarely: a wrong password retried every 5 s could trip
+# the camera's lockout of that account (one a fixed password would not get out of).
+LOGIN_REFUSED_RETRY_S = 60.0
+LOGIN_REFUSED = "login refused"  # how media.stream_login.login_refused_reason says so
 STREAM_SETTLE_S = 0.4  # a new stream choice must hold this long (resizing) before it is acted on
 SWITCH_RETRY_S = 30.0  # after a failed stream switch, stay on the working stream this long
 
@@ -155,6 +160,8 @@ class TileFeeds(TileHost):
         self._release_players()
         self._set_status(TileStatus.RECONNECTING if self._image is not None else TileStatus.OFFLINE, reason)
         self._retry_later(now)
+        if LOGIN_REFUSED in reason and self._retry_at is not None:
+            self._retry_at = max(self._retry_at, now + LOGIN_REFUSED_RETRY_S)
         self.update()
 
     def _drop_next(self) -> None:

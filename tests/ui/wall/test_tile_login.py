@@ -35,6 +35,7 @@ from c4desk.media import stream_login
 from c4desk.ui.app import build_main_window
 from c4desk.ui.wall.live_grid import LiveGrid
 from c4desk.ui.wall.players import PlayerSource
+from c4desk.ui.wall.tile_feeds import LOGIN_REFUSED_RETRY_S
 from tests.ui.test_main_window import double_click_camera
 from tests.ui.wall.conftest import SECONDS, frame_rgb, make_camera
 
@@ -116,6 +117,10 @@ def test_tiles_play_with_the_stored_login_and_say_why_when_it_is_missing_or_wron
                                          "password stored for this camera)")
         for tile in tiles.values():
             assert tile.reason in tile.toolTip()
+        # A refused login is not asked again for a minute (a camera's lockout counts failed logins); a missing one
+        # is looked for again soon (it may be stored any moment: below).
+        retry_at = tiles["cam03"]._retry_at
+        assert retry_at is not None and retry_at - time.monotonic() > LOGIN_REFUSED_RETRY_S - 15
         grid.grab().save("/tmp/loginhelper-wall.png")
 
         # The login stored now (as `c4desk cameras login` does) is found at the tile's next retry.
