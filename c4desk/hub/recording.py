@@ -10,6 +10,9 @@ At start it first repairs what a crash left behind (``recover_interrupted``: seg
 follows ``CamerasChanged`` on the bus: a camera newly marked for recording starts, one unmarked or disabled
 stops, one whose stream URL changed restarts. On ``stop()`` every recorder closes its file and a gap "recorder
 stopped" is opened, which the next start closes: the timeline then shows why those hours are missing.
+
+The recorders share one ``ProgressWriter``: every open segment's end and size reach the index in one transaction
+per ``extend_every_s``, not one per camera.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import UTC, datetime
 from c4desk.config import RecordingSettings
 from c4desk.domain.camera import Camera
 from c4desk.domain.events import CamerasChanged
-from c4desk.media.recorder import Recorder, RecorderOptions, RecorderStatus
+from c4desk.media.recorder import ProgressWriter, Recorder, RecorderOptions, RecorderStatus
 from c4desk.media.retention import RetentionReport, apply_retention
 from c4desk.store.bus import EventBus
 from c4desk.store.cameras import CameraRepository
@@ -58,6 +61,7 @@ class RecorderSupervisor:
         self.bus = bus
         self.options = options or recorder_options(settings)
         self.retention_interval_s = retention_interval_s
+        self.progress_writer = ProgressWriter(repo, self.options.extend_every_s)
         self._recorders: dict[str, Recorder] = {}
         self._lock = threading.RLock()
         self._stop = threading.Event()
@@ -134,7 +138,8 @@ class RecorderSupervisor:
             for cid, url in wanted.items():
                 if cid not in self._recorders:
                     log.info("recording %s from %s", cid, url)
-                    self._recorders[cid] = Recorder(self.repo, cid, url, self.options).start()
+                    self._recorders[cid] = Recorder(self.repo, cid, url, self.options,
+                                                    progress_writer=self.progress_writer).start()
 
     def _on_cameras_changed(self, _event: CamerasChanged) -> None:
         # On the publisher's thread; sync is quick (starting threads, at most stopping a few recorders).

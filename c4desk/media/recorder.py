@@ -17,14 +17,18 @@ How the timeline is kept honest (details in ``packet_timeline``):
 
 Outages: when the source fails, ends, or delivers nothing for ``read_timeout_s``, the open segment is closed at
 its last packet, a gap is opened there with the reason, and the recorder reconnects with exponential backoff;
-the gap is closed when the first segment after it starts. The open segment's ``end_at`` and ``bytes`` are
-written every ``extend_every_s`` so playback near "now" finds the data.
+the gap is closed when the first segment after it starts.
+
+The open segment's ``end_at`` and ``bytes`` are written every ``extend_every_s`` so playback near "now" finds the
+data, by a ``ProgressWriter`` shared by all the recorders of a process: one transaction for every camera, off
+the packet path (see its docstring for the measurements behind that).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -40,7 +44,7 @@ from c4desk.media.av_player import _Run as _InterruptibleRun  # the one way to a
 from c4desk.media.av_player import describe_av_error
 from c4desk.media.packet_timeline import PacketTimeline, TimedPacket, WallClockEstimate
 from c4desk.media.segment_file import SegmentFile
-from c4desk.store.recordings import RecordingRepository, Segment
+from c4desk.store.recordings import RecordingRepository, Segment, SegmentExtent
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,7 @@ class RecorderOptions:
     open_timeout_s: float = 10.0
     read_timeout_s: float = 5.0  # no packet for this long is an outage ("stalled")
     settle_s: float = 1.0
-    extend_every_s: float = 2.0
+    extend_every_s: float = 2.0  # how often the open segment's end and size reach the index
     backoff_initial_s: float = 1.0
     backoff_max_s: float = 30.0
     # Consecutive files may overlap by at most this when the camera's clock runs faster than ours (see _roll).
@@ -89,22 +93,106 @@ def _utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+class ProgressWriter:
+    """Writes how far the open segment of every recorder sharing it has got, in ONE transaction every ``every_s``.
+
+    Why a separate writer: each recorder used to update its own row from its worker thread every 2 s (an ORM
+    session, an UPDATE and a commit per camera). In the running recorder that cost about 1.5 ms of CPU per update
+    (the code runs cold, once per 2 s): about 1% of a core for 16 cameras. One executemany for all of them costs
+    0.08% (bench/RESULTS.md, "Recorder"). The recorders do nothing for it per packet: the writer asks each one
+    where its file has got (``Recorder.progress``). A slow or locked database now delays only this thread, not
+    the cameras' packet reading.
+
+    The thread runs while at least one recorder is registered (``add``/``remove``; recorders do it themselves).
+    One recorder whose progress cannot be read is left out of that round; the others are written. A failed write
+    is logged and the next round writes the then-current state: nothing accumulates.
+    """
+
+    def __init__(self, repo: RecordingRepository, every_s: float = 2.0) -> None:
+        self.repo = repo
+        self.every_s = every_s
+        self._lock = threading.Lock()
+        self._recorders: dict[int, Recorder] = {}
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.rounds = 0  # transactions written (for status and tests)
+
+    def add(self, recorder: Recorder) -> None:
+        with self._lock:
+            self._recorders[id(recorder)] = recorder
+            if self._thread is None:
+                self._stop = threading.Event()
+                self._thread = threading.Thread(target=self._loop, args=(self._stop,), name="recording-index",
+                                                daemon=True)
+                self._thread.start()
+
+    def remove(self, recorder: Recorder) -> None:
+        """Unregister; the last one out stops the thread (and waits for a round in progress to end)."""
+        with self._lock:
+            self._recorders.pop(id(recorder), None)
+            if self._recorders or self._thread is None:
+                return
+            thread, self._thread = self._thread, None
+            self._stop.set()
+        if thread is not threading.current_thread():
+            thread.join(timeout=10)
+
+    @property
+    def running(self) -> bool:
+        with self._lock:
+            return self._thread is not None
+
+    def flush(self) -> int:
+        """One round: every registered recorder's open segment, in one transaction. Returns the rows moved."""
+        with self._lock:
+            recorders = list(self._recorders.values())
+        extents: list[SegmentExtent] = []
+        for recorder in recorders:
+            try:
+                extent = recorder.progress()
+            except Exception:
+                log.exception("recorder %s: cannot tell how far its segment has got", recorder.camera_id)
+                continue
+            if extent is not None:
+                extents.append(extent)
+        if not extents:
+            return 0
+        try:
+            moved = self.repo.extend_segments(extents)
+        except Exception:
+            log.exception("could not update the recording index for %d segment(s); next try in %g s",
+                          len(extents), self.every_s)
+            return 0
+        self.rounds += 1
+        return moved
+
+    def _loop(self, stop: threading.Event) -> None:
+        while not stop.wait(self.every_s):
+            self.flush()
+
+
 class Recorder:
-    """Records one camera until ``stop()``; survives outages (gaps) on its own. See the module docstring."""
+    """Records one camera until ``stop()``; survives outages (gaps) on its own. See the module docstring.
+
+    ``progress_writer``: the writer that indexes this recorder's open segment as it grows, shared by the
+    recorders of one process (``RecorderSupervisor``); without one the recorder has its own.
+    """
 
     def __init__(self, repo: RecordingRepository, camera_id: str, url: str,
-                 options: RecorderOptions | None = None) -> None:
+                 options: RecorderOptions | None = None, *, progress_writer: ProgressWriter | None = None) -> None:
         self.repo = repo
         self.camera_id = camera_id
         self.url = url
         self.options = options or RecorderOptions()
+        self.progress_writer = progress_writer or ProgressWriter(repo, self.options.extend_every_s)
         self._status = RecorderStatus(camera_id)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._run_state = _InterruptibleRun()
         self._file: SegmentFile | None = None
-        self._last_end: datetime | None = None  # end of the last data written (the start of any gap after it)
-        self._last_extend = 0.0
+        # End of the data written until the last file closed (the start of any gap after it). While a file is
+        # open its end is the file's, asked for when needed: keeping this current cost a datetime per packet.
+        self._last_end: datetime | None = None
 
     # ---- control ----------------------------------------------------------------------------------------
 
@@ -143,7 +231,16 @@ class Recorder:
     @property
     def last_end(self) -> datetime | None:
         """Where the recording written so far ends (None before the first segment)."""
-        return self._last_end
+        current = self._file
+        return current.end_at if current is not None else self._last_end
+
+    def progress(self) -> SegmentExtent | None:
+        """How far the open segment has got (None when no file is open). Called from the ``ProgressWriter``'s
+        thread: it reads the file's end as of the last packet muxed, and the file's size on disk."""
+        current = self._file
+        if current is None:
+            return None
+        return SegmentExtent(current.segment.id, current.end_at, current.size())
 
     def status(self) -> RecorderStatus:
         """A snapshot (counters may be a packet behind: the worker bumps them without the lock)."""
@@ -162,6 +259,7 @@ class Recorder:
     def _run(self, run: _InterruptibleRun) -> None:
         run.enter()
         backoff = self.options.backoff_initial_s
+        self.progress_writer.add(self)
         try:
             while not run.stop.is_set():
                 attempt_at = datetime.now(UTC)
@@ -184,6 +282,7 @@ class Recorder:
                 backoff = min(backoff * 2, self.options.backoff_max_s)
         finally:
             self._finish_file()
+            self.progress_writer.remove(self)
             run.leave()
             self._set(state=RecorderState.STOPPED, segment=None)
 
@@ -222,43 +321,57 @@ class Recorder:
             time_base = stream.time_base or Fraction(1, 90000)
             timeline = PacketTimeline(time_base, codec)
             clock = WallClockEstimate(time_base)
-            state = _Connection(stream, time_base, timeline, clock)
+            # A file rolls at the first keyframe this many ticks after its first packet (an int compare per
+            # keyframe instead of rational arithmetic).
+            segment_ticks = math.ceil(Fraction(self.options.segment_seconds) / time_base)
+            state = _Connection(stream, time_base, timeline, clock, segment_ticks)
+            stopped, feed, take, now = run.stop.is_set, timeline.feed, self._take, time.time  # per packet: locals
             for packet in container.demux(stream):
-                if run.stop.is_set():
+                if stopped():
                     break
-                for tp in timeline.feed(packet, time.time()):
-                    self._take(tp, state)
+                for tp in feed(packet, now()):
+                    take(tp, state)
             for tp in timeline.flush():
-                self._take(tp, state)
+                take(tp, state)
         finally:
             with contextlib.suppress(Exception):
                 container.close()
 
     def _take(self, tp: TimedPacket, conn: _Connection) -> None:
+        """Every packet passes here, so the usual case (a packet for the open file) is kept to a few operations:
+        in the running recorder per-packet Python code costs tens of microseconds a packet (it runs cold, between
+        blocking reads), the largest part of what the recorder costs beyond a bare demux+mux loop."""
         conn.clock.observe(tp.dts, tp.received)
-        self._status.packets += 1  # per-packet counters: one writer thread, no lock needed
+        status = self._status
+        status.packets += 1  # per-packet counters: one writer thread, no lock needed
         current = self._file
         if current is None:
-            if not conn.settling and not tp.keyframe:
-                return  # a file starts with a keyframe
-            conn.settling.append(tp)
-            if tp.received - conn.settling[0].received < self.options.settle_s:
-                return
-            first = conn.settling[0]
-            start_at = _utc(conn.clock.wall(first.pts))
-            if self._last_end is not None and start_at < self._last_end:
-                start_at = self._last_end  # never overlap what is already recorded
-            self._open_file(conn, first, start_at)
-            self._safely(self.repo.close_gap, self.camera_id, start_at)
-            for queued in conn.settling:
-                self._write(queued)
-            conn.settling.clear()
+            self._settle(tp, conn)
             return
-        if tp.keyframe and float((tp.pts - current.first_pts) * conn.time_base) >= self.options.segment_seconds:
-            self._roll(tp, conn, current)
-        self._write(tp)
+        if tp.keyframe and tp.pts - current.first_pts >= conn.segment_ticks:
+            current = self._roll(tp, conn, current)
+        current.write(tp)
+        status.bytes += tp.packet.size
 
-    def _roll(self, tp: TimedPacket, conn: _Connection, current: SegmentFile) -> None:
+    def _settle(self, tp: TimedPacket, conn: _Connection) -> None:
+        """No file open: hold packets from a keyframe on for ``settle_s``, then open a file with them."""
+        if not conn.settling and not tp.keyframe:
+            return  # a file starts with a keyframe
+        conn.settling.append(tp)
+        if tp.received - conn.settling[0].received < self.options.settle_s:
+            return
+        first = conn.settling[0]
+        start_at = _utc(conn.clock.wall(first.pts))
+        if self._last_end is not None and start_at < self._last_end:
+            start_at = self._last_end  # never overlap what is already recorded
+        current = self._open_file(conn, first, start_at)
+        self._safely(self.repo.close_gap, self.camera_id, start_at)
+        for queued in conn.settling:
+            current.write(queued)
+            self._status.bytes += queued.packet.size
+        conn.settling.clear()
+
+    def _roll(self, tp: TimedPacket, conn: _Connection, current: SegmentFile) -> SegmentFile:
         """Close the file at this keyframe and open the next one with it.
 
         The next file's start is re-estimated from the wall clock, so a camera clock that drifts against ours
@@ -269,24 +382,13 @@ class Recorder:
         self._finish_file(end_at)
         estimate = _utc(conn.clock.wall(tp.pts))
         start_at = max(estimate, end_at - timedelta(seconds=self.options.max_overlap_s))
-        self._open_file(conn, tp, start_at)
+        return self._open_file(conn, tp, start_at)
 
-    def _open_file(self, conn: _Connection, first: TimedPacket, start_at: datetime) -> None:
-        self._file = SegmentFile(self.repo, self.camera_id, conn.stream, start_at, first, conn.time_base)
-        self._last_extend = time.monotonic()
-        self._set(state=RecorderState.RECORDING, segment=self._file.segment, segments=self._status.segments + 1,
+    def _open_file(self, conn: _Connection, first: TimedPacket, start_at: datetime) -> SegmentFile:
+        opened = self._file = SegmentFile(self.repo, self.camera_id, conn.stream, start_at, first, conn.time_base)
+        self._set(state=RecorderState.RECORDING, segment=opened.segment, segments=self._status.segments + 1,
                   last_error="")
-
-    def _write(self, tp: TimedPacket) -> None:
-        current = self._file
-        assert current is not None
-        current.write(tp)
-        self._last_end = current.end_at
-        self._status.bytes += tp.packet.size
-        now = time.monotonic()
-        if now - self._last_extend >= self.options.extend_every_s:
-            self._last_extend = now
-            self._safely(current.extend)
+        return opened
 
     def _finish_file(self, end_at: datetime | None = None) -> None:
         current, self._file = self._file, None
@@ -313,4 +415,5 @@ class _Connection:
     time_base: Fraction
     timeline: PacketTimeline
     clock: WallClockEstimate
+    segment_ticks: int
     settling: list[TimedPacket] = field(default_factory=list)

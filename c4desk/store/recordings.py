@@ -9,7 +9,8 @@ UTC instant ``start_at + (p - first_pts_in_file) * time_base``, where ``start_at
 which the file's first packet was received and ``first_pts_in_file`` is the smallest PTS of the video stream in
 that file (its first packet: every file starts with a keyframe, and the recorder makes timestamps monotonic).
 ``end_at`` is the instant of the end of the last packet written so far; while a segment is ``recording`` it is
-refreshed every couple of seconds, so playback near "now" can find it.
+refreshed every couple of seconds (``extend_segments``: every open segment of a recorder process in one
+transaction), so playback near "now" can find it.
 
 A gap is a span when a camera marked for recording delivered nothing (outage, stall, recorder restart);
 ``end_at`` None means it is still open. Segments with an evidence hold are never removed by retention.
@@ -21,8 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
+from typing import cast
 
-from sqlalchemy import CursorResult, Exists, and_, delete, exists, func, or_, select, update
+from sqlalchemy import CursorResult, Exists, Table, and_, bindparam, delete, exists, func, or_, select, update
 
 from c4desk.domain.audit import AuditType
 from c4desk.domain.camera import ID_PATTERN
@@ -40,6 +42,14 @@ CONTAINER = "ts"
 MERGE_TOLERANCE = timedelta(seconds=1.5)
 RESTART_GAP_REASON = "recorder not running"
 _CHUNK = 500
+_SEGMENTS = cast(Table, RecordingSegmentRow.__table__)
+# How far open segments have got, many at once (executemany). Only rows still 'recording' move, and only forward:
+# an update that raced the segment's close (the recorder closes it while the index writer is between reading
+# the recorder's progress and writing it) or its deletion changes nothing, and no row fails the batch.
+_EXTEND = (update(_SEGMENTS)
+           .where(_SEGMENTS.c.id == bindparam("segment_id"), _SEGMENTS.c.status == RECORDING,
+                  _SEGMENTS.c.end_at <= bindparam("new_end", type_=_SEGMENTS.c.end_at.type))
+           .values(end_at=bindparam("new_end", type_=_SEGMENTS.c.end_at.type), bytes=bindparam("new_bytes")))
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,15 @@ class Segment:
     @property
     def duration_s(self) -> float:
         return (self.end_at - self.start_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class SegmentExtent:
+    """How far an open segment has got: the end of its last packet written, and its file size so far."""
+
+    segment_id: int
+    end_at: datetime
+    bytes: int
 
 
 @dataclass(frozen=True)
@@ -268,11 +287,32 @@ class RecordingRepository:
 
     def extend_segment(self, segment_id: int, end_at: datetime, size: int) -> None:
         """Record how far an open segment has got (its last packet's end, and its file size so far)."""
+        self.extend_segments([SegmentExtent(segment_id, end_at, size)])
+
+    def extend_segments(self, extents: Sequence[SegmentExtent]) -> int:
+        """Record how far several open segments have got, in one transaction and one statement. Returns how many
+        rows moved.
+
+        A segment no longer 'recording' (closed meanwhile, or deleted), or an end before the one already indexed
+        (which is never before the segment's start), is left as it is (see ``_EXTEND``). Bad values are refused,
+        naming the item, and then nothing is written.
+        """
+        errors: list[FieldError] = []
+        for i, extent in enumerate(extents):
+            if extent.end_at.tzinfo is None or extent.end_at.utcoffset() is None:
+                errors.append(FieldError(f"extents[{i}].end_at", f"naive datetime {extent.end_at.isoformat()}: "
+                                                                  "give a time zone (UTC)"))
+            if extent.bytes < 0:
+                errors.append(FieldError(f"extents[{i}].bytes", f"{extent.bytes} is negative"))
+        if errors:
+            raise ValidationError(errors)
+        if not extents:
+            return 0
+        params = [{"segment_id": e.segment_id, "new_end": e.end_at, "new_bytes": e.bytes} for e in extents]
         with self._db.session(write=True) as session:
-            session.execute(update(RecordingSegmentRow)
-                            .where(RecordingSegmentRow.id == segment_id,
-                                   RecordingSegmentRow.start_at <= end_at)
-                            .values(end_at=end_at, bytes=size))
+            # Core executemany on the connection: no ORM objects, one round of statement compilation for all.
+            result = session.connection().execute(_EXTEND, params)
+            return max(0, int(result.rowcount))
 
     def close_segment(self, segment_id: int, end_at: datetime, size: int) -> Segment | None:
         """Mark a segment complete at ``end_at`` with its final size. None if the row is gone."""
@@ -436,4 +476,4 @@ def _bookmark(row: BookmarkRow) -> Bookmark:
 
 
 __all__ = ["COMPLETE", "CONTAINER", "MERGE_TOLERANCE", "RECORDING", "Bookmark", "Gap", "RecordingRepository",
-           "Segment", "Usage", "segment_relpath"]
+           "Segment", "SegmentExtent", "Usage", "segment_relpath"]

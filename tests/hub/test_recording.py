@@ -90,8 +90,11 @@ def test_recorders_follow_the_record_flags(db: Database, repo: RecordingReposito
         assert repo.gaps("cam1", now - HOUR, now) == []  # unmarking is not an outage
         assert wait_for(lambda: any(s.bytes for s in segments(repo, "cam2")), timeout=15)
         assert [s.state for s in supervisor.statuses()] == [RecorderState.RECORDING]
+        # One index writer for all the supervisor's cameras (one transaction per round, not one per camera).
+        assert all(r.progress_writer is supervisor.progress_writer for r in supervisor.recorders.values())
         with pytest.raises(PermissionDenied):
             cameras.set_record("cam1", True, actor=Actor("ana", Role.ANALYST))
+    assert not supervisor.progress_writer.running  # its thread ended with the last recorder
     # Stopping the supervisor leaves a gap "recorder stopped" from the end of the video...
     stopped = repo.open_gap_of("cam2")
     assert stopped is not None and stopped.reason == STOPPED_REASON

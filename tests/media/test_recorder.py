@@ -16,15 +16,16 @@ from typing import Any
 
 import av
 import pytest
+from sqlalchemy import event
 
 from c4desk.demo.servers import RtspServer
 from c4desk.media.packet_timeline import PacketTimeline, WallClockEstimate, continuation, nal_units
 from c4desk.media.player import Frame
-from c4desk.media.recorder import Recorder, RecorderOptions, RecorderState
+from c4desk.media.recorder import ProgressWriter, Recorder, RecorderOptions, RecorderState
 from c4desk.media.retention import apply_retention
 from c4desk.store.db import Database, sqlite_url
 from c4desk.store.migrate import upgrade
-from c4desk.store.recordings import RecordingRepository, Segment
+from c4desk.store.recordings import RecordingRepository, Segment, SegmentExtent
 from tests.media import clip
 from tests.media.conftest import _gst_rtsp_available, wait_for
 from tests.media.servers import closed_port
@@ -35,12 +36,17 @@ LONG_AGO = timedelta(hours=1)
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[RecordingRepository]:
+def db(tmp_path: Path) -> Iterator[Database]:
     url = sqlite_url(tmp_path / "c4desk.sqlite")
     upgrade(url)
-    db = Database(url)
-    yield RecordingRepository(db, tmp_path / "recordings")
-    db.dispose()
+    database = Database(url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def repo(db: Database, tmp_path: Path) -> RecordingRepository:
+    return RecordingRepository(db, tmp_path / "recordings")
 
 
 @pytest.fixture
@@ -88,8 +94,11 @@ def test_records_rolling_decodable_segments_mapped_to_the_wall_clock(looped: Rts
     recorder = Recorder(repo, "cam1", looped.url("cam"), FAST).start()
     recorders.append(recorder)
     assert wait_for(lambda: len(all_segments(repo)) >= 4, timeout=15)
-    # While recording: the open segment is indexed with its growing end and size (playback near "now").
-    assert wait_for(lambda: all_segments(repo)[-1].bytes > 0, timeout=3)
+    # While recording: the open segment is indexed with its growing end and size (playback near "now"). Half a
+    # second of it, so the stop below does not fall just after a roll: a TS file of one or two pictures (a few TS
+    # packets) is too short for FFmpeg to probe, and decode() below would fail on it.
+    assert wait_for(lambda: all_segments(repo)[-1].bytes > 0 and all_segments(repo)[-1].duration_s >= 0.5,
+                    timeout=3)
     open_now = all_segments(repo)[-1]
     assert open_now.status == "recording" and open_now.end_at > open_now.start_at
     assert recorder.status().state is RecorderState.RECORDING
@@ -194,6 +203,53 @@ def test_stop_returns_at_once_even_while_connecting(repo: RecordingRepository, r
         t0 = time.monotonic()
         assert recorder.stop(timeout=5)
         assert time.monotonic() - t0 < 2.0
+
+
+class UnreadableRecorder(Recorder):
+    """Failure injection: a recorder whose progress cannot be read (the index writer must carry on without it)."""
+
+    def progress(self) -> SegmentExtent | None:
+        raise OSError("progress unavailable")
+
+
+def test_one_index_writer_updates_every_camera_in_one_transaction(looped: RtspServer, db: Database,
+                                                                  repo: RecordingRepository,
+                                                                  recorders: list[Recorder],
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    writer = ProgressWriter(repo, every_s=3600)  # its own rounds never come during the test: flush() by hand
+    options = RecorderOptions(segment_seconds=60, read_timeout_s=1.5, open_timeout_s=3)
+    cams = [Recorder(repo, cam, looped.url("cam"), options, progress_writer=writer).start() for cam in ("c1", "c2")]
+    recorders.extend(cams)
+    assert wait_for(lambda: all(r.status().packets > 2 * clip.FPS and r.progress() is not None for r in cams),
+                    timeout=15)
+    assert writer.running
+    broken = UnreadableRecorder(repo, "c3", looped.url("cam"), options, progress_writer=writer)  # never started
+    writer.add(broken)
+    for cam in ("c1", "c2"):  # not indexed beyond its start yet: only the writer moves an open segment
+        [seg] = all_segments(repo, cam)
+        assert seg.status == "recording" and seg.end_at == seg.start_at and seg.bytes == 0
+    commits: list[int] = []
+    engine = db.engine
+    count_commit = lambda _conn: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", count_commit)
+    try:
+        written = {r.camera_id: r.progress() for r in cams}
+        assert writer.flush() == 2
+    finally:
+        event.remove(engine, "commit", count_commit)
+    assert commits == [1] and writer.rounds == 1  # both cameras in one transaction
+    for cam in ("c1", "c2"):
+        [seg] = all_segments(repo, cam)
+        before = written[cam]
+        assert before is not None and seg.id == before.segment_id and seg.status == "recording"
+        assert seg.end_at >= before.end_at > seg.start_at + timedelta(seconds=1)
+        assert seg.path.stat().st_size >= seg.bytes >= before.bytes > 0
+    assert "c3: cannot tell how far its segment has got" in caplog.text  # said, and the others written anyway
+    writer.remove(broken)
+    for r in cams:
+        assert r.stop()
+    assert not writer.running  # the last recorder out stopped the writer's thread
+    assert all(s.status == "complete" for cam in ("c1", "c2") for s in all_segments(repo, cam))
 
 
 # ---- retention over real files ------------------------------------------------------------------------------

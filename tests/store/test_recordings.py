@@ -12,7 +12,7 @@ from c4desk.domain.errors import ValidationError
 from c4desk.domain.permissions import Actor, PermissionDenied, Role
 from c4desk.store.db import Database
 from c4desk.store.models import AuditEventRow, CaseRow, RecordingSegmentRow
-from c4desk.store.recordings import RESTART_GAP_REASON, RecordingRepository, segment_relpath
+from c4desk.store.recordings import RESTART_GAP_REASON, RecordingRepository, SegmentExtent, segment_relpath
 
 T0 = datetime(2026, 7, 4, 21, 0, tzinfo=UTC)
 ANALYST = Actor("ana", Role.ANALYST, workstation="ws1")
@@ -71,6 +71,35 @@ def test_extending_an_open_segment_makes_it_findable_near_now(repo: RecordingRep
     repo.extend_segment(seg.id, s(4), 5000)
     found = repo.segment_at("cam01", s(3))
     assert found is not None and found.status == "recording" and found.bytes == 5000 and found.end_at == s(4)
+
+
+def test_extending_many_segments_moves_each_open_one_in_one_statement(repo: RecordingRepository) -> None:
+    a = repo.open_segment("cam01", s(0), "h264").id
+    b = repo.open_segment("cam02", s(1), "h264").id
+    closed = record(repo, "cam03", 0, 10, size=777)
+    # The recorder closed cam03's segment while the index writer held its progress; an id that is gone (retention
+    # or an operator removed it); neither is written, and neither keeps the others from being written.
+    moved = repo.extend_segments([SegmentExtent(a, s(4), 4000), SegmentExtent(closed, s(9), 10),
+                                  SegmentExtent(b, s(6), 6000), SegmentExtent(987654, s(6), 1)])
+    assert moved == 2
+    got = {x.id: (x.end_at, x.bytes, x.status) for x in (repo.segment(a), repo.segment(b), repo.segment(closed))
+           if x is not None}
+    assert got == {a: (s(4), 4000, "recording"), b: (s(6), 6000, "recording"), closed: (s(10), 777, "complete")}
+    # Only forward: a late round with an older end leaves the row as it is (the other one still moves).
+    assert repo.extend_segments([SegmentExtent(a, s(3), 3000), SegmentExtent(b, s(7), 7000)]) == 1
+    found_a, found_b = repo.segment(a), repo.segment(b)
+    assert found_a is not None and (found_a.end_at, found_a.bytes) == (s(4), 4000)
+    assert found_b is not None and (found_b.end_at, found_b.bytes) == (s(7), 7000)
+    assert repo.extend_segments([]) == 0
+
+
+def test_extending_many_segments_refuses_bad_values_and_writes_none(repo: RecordingRepository) -> None:
+    a = repo.open_segment("cam01", s(0), "h264").id
+    b = repo.open_segment("cam02", s(0), "h264").id
+    with pytest.raises(ValidationError) as bad:
+        repo.extend_segments([SegmentExtent(a, s(4), 4000), SegmentExtent(b, datetime(2026, 7, 4, 21, 0, 5), -1)])
+    assert [e.field for e in bad.value.errors] == ["extents[1].end_at", "extents[1].bytes"]
+    assert [(x.end_at, x.bytes) for x in (repo.segment(a), repo.segment(b)) if x is not None] == [(s(0), 0)] * 2
 
 
 def test_recorded_ranges_merge_touching_segments_and_clip_to_the_window(repo: RecordingRepository) -> None:
