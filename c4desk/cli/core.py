@@ -91,13 +91,15 @@ def start_embedded_hub(services: Services, settings: Settings, paths: Paths) -> 
     return hub
 
 
-def start_recorder(services: Services, settings: Settings) -> RecorderSupervisor | None:
+def start_recorder(services: Services, settings: Settings,
+                   data_dir: Path | None = None) -> RecorderSupervisor | None:
     """The recorder for the cameras marked for recording, when ``recording.enabled`` (see hub/recording.py)."""
     if not settings.recording.enabled:
         return None
     from c4desk.hub.recording import RecorderSupervisor
 
-    return RecorderSupervisor(services.recordings, services.cameras, settings.recording, bus=services.bus).start()
+    return RecorderSupervisor(services.recordings, services.cameras, settings.recording, bus=services.bus,
+                              data_dir=data_dir).start()
 
 
 def cmd_workstation(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
@@ -106,7 +108,8 @@ def cmd_workstation(args: argparse.Namespace, paths: Paths, settings: Settings) 
     services = open_services(args, paths, settings)
     hub = start_embedded_hub(services, settings, paths)
     # One seat records in-process; seats sharing PostgreSQL leave recording to the one `c4desk hub`.
-    recorder = start_recorder(services, settings) if hub is not None and services.db.is_sqlite else None
+    recorder = (start_recorder(services, settings, paths.data_dir) if hub is not None and services.db.is_sqlite
+                else None)
     try:
         return run_workstation(services, settings, paths, screenshot=args.screenshot, after_s=args.after)
     finally:
@@ -177,7 +180,7 @@ def cmd_hub(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
         services.close()
         raise UserError(str(exc)) from exc
     hub.start()
-    recorder = start_recorder(services, settings)
+    recorder = start_recorder(services, settings, paths.data_dir)
     print(f"c4desk hub listening on {hub.base_url} (bearer token from the keyring entry "
           f"'c4desk/hub-token', or {paths.data_dir / 'secrets' / 'hub-token'}); Ctrl+C stops it", file=sys.stderr)
     try:

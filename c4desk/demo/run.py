@@ -146,7 +146,7 @@ class DemoCity:
             return
         settings = self.options.recording.model_copy(update={"segment_seconds": DEMO_SEGMENT_SECONDS})
         self.recorder = RecorderSupervisor(self.services.recordings, self.services.cameras, settings,
-                                           bus=self.services.bus).start()
+                                           bus=self.services.bus, data_dir=self.paths.data_dir).start()
 
     def _save_start_view(self) -> None:
         """The view the demo opens on (shared, favourite 1): the first four cameras along the getaway route."""

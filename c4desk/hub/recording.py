@@ -21,12 +21,14 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from c4desk.config import RecordingSettings
 from c4desk.domain.camera import Camera
 from c4desk.domain.events import CamerasChanged
 from c4desk.media.recorder import ProgressWriter, Recorder, RecorderOptions, RecorderStatus
 from c4desk.media.retention import RetentionReport, apply_retention
+from c4desk.media.stream_login import camera_login_lookup, redact
 from c4desk.store.bus import EventBus
 from c4desk.store.cameras import CameraRepository
 from c4desk.store.recordings import RecordingRepository
@@ -54,8 +56,11 @@ class RecorderSupervisor:
 
     def __init__(self, repo: RecordingRepository, cameras: CameraRepository | Sequence[Camera],
                  settings: RecordingSettings, *, bus: EventBus | None = None,
-                 options: RecorderOptions | None = None, retention_interval_s: float = RETENTION_INTERVAL_S) -> None:
+                 options: RecorderOptions | None = None, retention_interval_s: float = RETENTION_INTERVAL_S,
+                 data_dir: Path | None = None) -> None:
+        """``data_dir``: where cameras' logins are looked up (their ``credential_ref``; the keyring first)."""
         self.repo = repo
+        self.data_dir = data_dir
         self._cameras = cameras
         self.settings = settings
         self.bus = bus
@@ -114,20 +119,26 @@ class RecorderSupervisor:
 
     def wanted(self) -> dict[str, str]:
         """camera id -> URL for every camera that should be recorded now."""
+        return {c.id: recording_url(c) for c in self._wanted_cameras()}
+
+    def _wanted_cameras(self) -> list[Camera]:
         if isinstance(self._cameras, CameraRepository):
             ids = set(self._cameras.recording_ids())
             cameras = [c for c in self._cameras.list() if c.id in ids]
         else:
             cameras = [c for c in self._cameras if c.enabled]
-        return {c.id: recording_url(c) for c in cameras if recording_url(c)}
+        return [c for c in cameras if recording_url(c)]
 
     def sync(self) -> None:
         """Bring the running recorders in line with ``wanted()``."""
         if not self.started:
             return
-        wanted = self.wanted()
+        cameras = {c.id: c for c in self._wanted_cameras()}
+        wanted = {cid: recording_url(c) for cid, c in cameras.items()}
         with self._lock:
-            stale = {cid: r for cid, r in self._recorders.items() if wanted.get(cid) != r.url}
+            # A changed URL or login reference restarts the recorder (a new login is looked up at each connect).
+            stale = {cid: r for cid, r in self._recorders.items()
+                     if cid not in cameras or (wanted[cid], cameras[cid].credential_ref) != (r.url, r.credential_ref)}
             for cid in stale:
                 del self._recorders[cid]
         # Unmarked cameras get no gap (nobody asked for their video); a changed URL restarts at once.
@@ -137,9 +148,12 @@ class RecorderSupervisor:
                 return
             for cid, url in wanted.items():
                 if cid not in self._recorders:
-                    log.info("recording %s from %s", cid, url)
+                    log.info("recording %s from %s", cid, redact(url))
+                    ref = cameras[cid].credential_ref
                     self._recorders[cid] = Recorder(self.repo, cid, url, self.options,
-                                                    progress_writer=self.progress_writer).start()
+                                                    progress_writer=self.progress_writer,
+                                                    login=camera_login_lookup(self.data_dir, ref),
+                                                    credential_ref=ref).start()
 
     def _on_cameras_changed(self, _event: CamerasChanged) -> None:
         # On the publisher's thread; sync is quick (starting threads, at most stopping a few recorders).

@@ -31,6 +31,7 @@ import logging
 import math
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -44,6 +45,7 @@ from c4desk.media.av_player import _Run as _InterruptibleRun  # the one way to a
 from c4desk.media.av_player import describe_av_error
 from c4desk.media.packet_timeline import PacketTimeline, TimedPacket, WallClockEstimate
 from c4desk.media.segment_file import SegmentFile
+from c4desk.media.stream_login import LoginLookup, login_refused_reason, redact_text, url_with_login
 from c4desk.store.recordings import RecordingRepository, Segment, SegmentExtent
 
 log = logging.getLogger(__name__)
@@ -179,10 +181,16 @@ class Recorder:
     """
 
     def __init__(self, repo: RecordingRepository, camera_id: str, url: str,
-                 options: RecorderOptions | None = None, *, progress_writer: ProgressWriter | None = None) -> None:
+                 options: RecorderOptions | None = None, *, progress_writer: ProgressWriter | None = None,
+                 login: LoginLookup | None = None, credential_ref: str = "") -> None:
+        """``login``: how to find the camera's login (media.stream_login.camera_login_lookup), asked on the
+        recorder's own thread at every connection; ``url`` stays without it (it is logged and compared)."""
         self.repo = repo
         self.camera_id = camera_id
         self.url = url
+        self.credential_ref = credential_ref
+        self._login = login
+        self._login_found = False
         self.options = options or RecorderOptions()
         self.progress_writer = progress_writer or ProgressWriter(repo, self.options.extend_every_s)
         self._status = RecorderStatus(camera_id)
@@ -290,8 +298,11 @@ class Recorder:
         if isinstance(exc, RecorderError):
             return str(exc)
         if not isinstance(exc, av.error.FFmpegError | OSError):
-            log.warning("recorder %s failed", self.camera_id, exc_info=True)
-        reason = describe_av_error(exc, self.url)
+            # Formatted and redacted here, not exc_info: FFmpeg's messages quote the URL it opened, login included.
+            log.warning("recorder %s failed: %s", self.camera_id,
+                        redact_text("".join(traceback.format_exception(exc))))
+        reason = login_refused_reason(describe_av_error(exc, self.url), lookup_given=self._login is not None,
+                                      login_found=self._login_found)
         if delivered and reason == "timed out":
             return f"stalled: no packets for {self.options.read_timeout_s:g} s"
         return f"stream lost: {reason}" if delivered else f"cannot connect: {reason}"
@@ -308,7 +319,9 @@ class Recorder:
 
     def _session(self, run: _InterruptibleRun) -> None:
         """One connection: record until the source ends, fails (raises) or stop is asked."""
-        container: Any = av.open(self.url, options=self._source_options(),
+        login = self._login() if self._login is not None else None
+        self._login_found = login is not None
+        container: Any = av.open(url_with_login(self.url, login), options=self._source_options(),
                                  timeout=(self.options.open_timeout_s, self.options.read_timeout_s))
         try:
             if not container.streams.video:

@@ -4,6 +4,7 @@ file whose row the next start repairs, and retention runs on its own."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
@@ -11,11 +12,13 @@ import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import av
 import pytest
 
 from c4desk.config import RecordingSettings
+from c4desk.credentials import put_secret
 from c4desk.demo.servers import RtspServer
 from c4desk.domain.camera import Camera
 from c4desk.domain.permissions import Actor, PermissionDenied, Role
@@ -165,3 +168,34 @@ def test_retention_runs_periodically(repo: RecordingRepository) -> None:
         assert repo.segment(fresh.id) is not None
         report = supervisor.last_retention
         assert report is not None and [s.id for s in report.deleted] == [old.id]
+
+
+def test_a_camera_that_needs_a_login_is_recorded_with_the_stored_one_and_its_password_never_logged(
+        db: Database, repo: RecordingRepository, clip_mp4: Path, tmp_path: Path,  # noqa: F811
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The demo's gst-rtsp-server asking for a login (Digest, as Axis cameras do) stands in for the camera."""
+    if not _gst_rtsp_available():
+        pytest.skip("gst-rtsp-server (python3-gi, gir1.2-gst-rtsp-server-1.0) is not installed")
+    caplog.set_level(logging.DEBUG)
+    password = "Rec0rd p@ss:w/rd%"
+    data_dir = tmp_path / "data"
+    put_secret(data_dir, "camera-cam1", f"root:{password}")
+    with RtspServer({"cam": clip_mp4}, period=float(clip.SECONDS), auth=("root", password)) as server:
+        bus = EventBus()
+        cameras = CameraRepository(db, bus)
+        cameras.upsert_many([
+            Camera("cam1", "With login", 41.76, -72.67, stream_main=server.url("cam"), credential_ref="camera-cam1"),
+            Camera("cam2", "No login stored", 41.77, -72.67, stream_main=server.url("cam"),
+                   credential_ref="camera-cam2")])
+        for camera_id in ("cam1", "cam2"):
+            cameras.set_record(camera_id, True, actor=ADMIN)
+        with RecorderSupervisor(repo, cameras, RecordingSettings(segment_seconds=2), bus=bus, options=FAST,
+                                data_dir=data_dir) as supervisor:
+            assert wait_for(lambda: any(s.bytes for s in segments(repo, "cam1")), timeout=15)
+            assert wait_for(lambda: repo.open_gap_of("cam2") is not None, timeout=15)
+            refused = repo.open_gap_of("cam2")
+            assert refused is not None and refused.reason == (
+                "cannot connect: 401 unauthorized from camera: no login stored for this camera (c4desk cameras login)")
+            assert supervisor.recorders["cam1"].url == server.url("cam")  # the plain URL; the login is looked up
+    for secret in (password, quote(password, safe="")):
+        assert secret not in caplog.text
