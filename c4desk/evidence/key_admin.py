@@ -24,7 +24,7 @@ from c4desk.domain.errors import ValidationError
 from c4desk.domain.permissions import Action, Actor
 from c4desk.evidence.key_history import KeyEntry, KeyHistory, iso
 from c4desk.evidence.signing import SigningKeyError, revoke_centre_key, rotate_centre_key
-from c4desk.store.audit import append_audit, require_audited
+from c4desk.store.audit import append_audit, record_failure, require_audited
 from c4desk.store.db import Database
 
 AUDIT_OBJECT = "evidence-signing-key"
@@ -104,9 +104,6 @@ def _audited(db: Database, actor: Actor, attempt: dict[str, Any], change: Callab
             append_audit(session, username=actor.username, workstation=actor.workstation,
                          event_type=AuditType.PRIVILEGED, object=AUDIT_OBJECT, detail=done.audit_detail())
     except (SigningKeyError, ValidationError) as exc:
-        with db.session(write=True) as session:
-            append_audit(session, username=actor.username, workstation=actor.workstation,
-                         event_type=AuditType.PRIVILEGED, object=AUDIT_OBJECT, outcome="failure",
-                         detail=attempt | {"error": str(exc)[:500]})
+        record_failure(db, actor, AUDIT_OBJECT, attempt, exc)
         raise
     return done

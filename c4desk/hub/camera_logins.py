@@ -24,7 +24,7 @@ from c4desk.domain.audit import AuditType
 from c4desk.domain.errors import FieldError, ValidationError
 from c4desk.domain.permissions import Action, Actor
 from c4desk.media.stream_login import credential_ref_problem
-from c4desk.store.audit import append_audit, require_audited
+from c4desk.store.audit import append_audit, record_failure, require_audited
 from c4desk.store.cameras import CameraRepository
 from c4desk.store.db import Database
 
@@ -96,10 +96,7 @@ def set_camera_login(db: Database, cameras: CameraRepository, actor: Actor, data
                          event_type=AuditType.PRIVILEGED, object=obj,
                          detail={"action": SET_LOGIN, "credential_ref": ref, "user": user})
     except (ValidationError, OSError) as exc:
-        with db.session(write=True) as session:
-            append_audit(session, username=actor.username, workstation=actor.workstation,
-                         event_type=AuditType.PRIVILEGED, object=obj, outcome="failure",
-                         detail=attempt | {"error": str(exc)[:500]})
+        record_failure(db, actor, obj, attempt, exc)
         raise
     created = not camera.credential_ref
     if created:

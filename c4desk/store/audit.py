@@ -107,6 +107,15 @@ def record_denied(db: Database, actor: Actor, action: Action, object: str = "",
                      detail={**(detail or {}), "action": action.value, "role": actor.role.value})
 
 
+def record_failure(db: Database, actor: Actor, object: str, attempt: dict[str, Any], error: BaseException) -> None:
+    """Write a failed ``privileged`` record (what was tried, and why it failed) in its own transaction: the change's
+    transaction, which would have held its success record, was rolled back."""
+    with db.session(write=True) as session:
+        append_audit(session, username=actor.username, workstation=actor.workstation,
+                     event_type=AuditType.PRIVILEGED.value, object=object, outcome="failure",
+                     detail={**attempt, "error": str(error)[:500]})
+
+
 def require_audited(db: Database, actor: Actor, action: Action, object: str = "",
                     detail: dict[str, Any] | None = None) -> None:
     """``require(actor, action)``; a refusal is audited (``record_denied``) and then re-raised as PermissionDenied.
