@@ -125,9 +125,8 @@ def test_hotlist_replace_and_bad_file(data_dir: Path, site: Path, capsys: pytest
     assert out_json(capsys)["hotlist"] == "BOLO"
 
 
-def test_hotlist_changes_act_as_the_user(data_dir: Path, site: Path, site_admin: str,
-                                         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """An analyst may enter a BOLO (entered by them) but not import a list; a wall operator neither."""
+def add_analyst_and_wall_operator(data_dir: Path, site_admin: str) -> None:
+    """ana (analyst, password analyst-password) and wally (wall operator, wall-password), added by the site admin."""
     services = Services.open(sqlite_url(Paths(data_dir).database))
     try:
         boss = services.users.authenticate(site_admin, "boss-password")
@@ -135,6 +134,12 @@ def test_hotlist_changes_act_as_the_user(data_dir: Path, site: Path, site_admin:
         services.users.add(boss, "wally", "wall-password", Role.WALL_OPERATOR)
     finally:
         services.close()
+
+
+def test_hotlist_changes_act_as_the_user(data_dir: Path, site: Path, site_admin: str,
+                                         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """An analyst may enter a BOLO (entered by them) but not import a list; a wall operator neither."""
+    add_analyst_and_wall_operator(data_dir, site_admin)
     capsys.readouterr()
     monkeypatch.setenv("C4DESK_USER", "ana")
     monkeypatch.setenv("C4DESK_PASSWORD", "analyst-password")
@@ -172,13 +177,7 @@ def test_plate_searches_act_as_the_user_and_are_audited(data_dir: Path, site: Pa
     and nobody may without a login."""
     (site / "events.json").write_text(json.dumps([event("7KX-193", 1, "2026-07-04T21:00:00Z")]))
     assert run(data_dir, "ingest", "lpr", str(site / "events.json")) == 0
-    services = Services.open(sqlite_url(Paths(data_dir).database))
-    try:
-        boss = services.users.authenticate(site_admin, "boss-password")
-        services.users.add(boss, "ana", "analyst-password", Role.ANALYST)
-        services.users.add(boss, "wally", "wall-password", Role.WALL_OPERATOR)
-    finally:
-        services.close()
+    add_analyst_and_wall_operator(data_dir, site_admin)
     capsys.readouterr()
     monkeypatch.setenv("C4DESK_USER", "ana")
     monkeypatch.setenv("C4DESK_PASSWORD", "analyst-password")
